@@ -1,0 +1,15 @@
+"""`auditbridge adoption` (being built: see the issue that owns it)."""
+
+from __future__ import annotations
+
+import argparse
+
+from auditbridge.errors import UsageError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    raise UsageError("'auditbridge adoption' is not built yet")
