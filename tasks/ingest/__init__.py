@@ -1,0 +1,1 @@
+"""Ingestion: what real tools export -> the canonical datasets (CONTRACTS section 2)."""
