@@ -1,15 +1,44 @@
-"""`auditbridge demo` (being built: see the issue that owns it)."""
+"""`auditbridge demo [--period P]`: the main job on embedded defaults.
+
+Starts the embedded object store if needed (and leaves it running), generates the bundled demo data (four
+complete quarters before today), runs the `audit` flow for the last complete quarter or P, publishes, and
+prints the report's s3:// URI, a presigned http:// URL and the local copy's path.
+"""
 
 from __future__ import annotations
 
 import argparse
-
-from auditbridge.errors import UsageError
+from datetime import date
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("--period", default="", help="the period to audit (default: the last complete quarter)")
+    parser.add_argument("--lang", action="append", choices=["fr", "en"], default=None, help="report language(s)")
+    parser.add_argument("--today", default=None, help=argparse.SUPPRESS)  # tests: pin the demo's 'today'
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UsageError("'auditbridge demo' is not built yet")
+    from auditbridge import console
+    from auditbridge.commands.run import print_outcome
+    from auditbridge.period import parse_period
+
+    if args.period:
+        parse_period(args.period)
+    from auditbridge.demo_data import ensure_demo
+    from auditbridge.home import configure_prefect, state_dir
+    from auditbridge.storage import default_store
+
+    with console.step("starting the embedded object store"):
+        info = default_store().start()
+    console.info(f"object store: {info.endpoint} (bucket {info.bucket})")
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    with console.step("generating the demo data"):
+        config = ensure_demo(state_dir(), anchor=today)
+    console.info(f"demo configuration: {config}")
+    configure_prefect()
+    from flows.audit import run_audit
+
+    outcome = run_audit(config=str(config), period=args.period, publish=True, languages=args.lang or [])
+    print_outcome(outcome)
+    console.info("the store keeps running: 'make stop' (or 'auditbridge storage stop') stops it")
+    return 0
