@@ -1,0 +1,154 @@
+"""Helpers shared by the usage formats (m365, google-workspace, okta, slack, zoom, inventory).
+
+Not a format itself (no FORMATS). Everything here is small and vectorised: frames in, frames out. The
+usage formats return CLEAR user identifiers; `tasks.ingest.api` pseudonymises `user` centrally.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pandas as pd
+
+from auditbridge.errors import DataError, Problem
+from tasks.ingest.base import ReadContext
+
+UTC_NS = "datetime64[ns, UTC]"
+USAGE_COLUMNS = ("tool", "user", "at", "action", "count")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def slug(text: str) -> str:
+    """A tool key as CONTRACTS writes them (`teams`, `crm`): lower case, runs of other characters -> '-'."""
+    return _NON_ALNUM.sub("-", str(text).casefold()).strip("-")
+
+
+def slug_series(values: pd.Series) -> pd.Series:
+    """`slug` for a whole column, vectorised."""
+    return values.astype("string").str.casefold().str.replace(r"[^0-9a-z]+", "-", regex=True).str.strip("-")
+
+
+def head_text(head: bytes) -> str:
+    """The sniffed head as text, BOM and leading blanks removed (undecodable bytes do not stop a sniff)."""
+    return head.decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
+
+
+def load_json(ctx: ReadContext, expected: str) -> Any:
+    """The whole file as one JSON document, or a DataError that says what the file should have been."""
+    try:
+        text = ctx.data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(Problem(ctx.name, f"is not UTF-8 text (byte {exc.start}); expected {expected}")) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(
+            Problem(ctx.name, f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); expected {expected}")
+        ) from None
+
+
+def refuse(ctx: ReadContext, message: str, *, column: str | None = None, value: Any = None, row: int | None = None):
+    """Raise a file-level refusal naming the file (and the JSON path in `column`)."""
+    raise DataError(Problem(ctx.name, message, row=row, column=column, value=None if value is None else str(value)))
+
+
+def item_list(ctx: ReadContext, doc: Any, key: str, expected: str) -> list:
+    """`doc[key]` when `doc` is the expected API object and `key` holds a list; otherwise a clear refusal."""
+    if not isinstance(doc, dict):
+        refuse(ctx, f"is not {expected}: the top level is a JSON {type(doc).__name__}, expected an object with {key!r}")
+    if key not in doc:
+        keys = ", ".join(sorted(map(str, doc))[:8]) or "none"
+        refuse(ctx, f"is not {expected}: no {key!r} list at the top level (keys found: {keys})", column=key)
+    items = doc[key]
+    if not isinstance(items, list):
+        refuse(ctx, f"is not {expected}: {key!r} should be a list", column=key, value=type(items).__name__)
+    return items
+
+
+def require_objects(ctx: ReadContext, items: list, path: str) -> None:
+    """Every item of an API list must be a JSON object; name the first that is not."""
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            refuse(ctx, "expected a JSON object", column=f"{path}[{i}]", value=json.dumps(item)[:60])
+
+
+def collect_bad(ctx: ReadContext, bad: pd.Series, path: str, field: str, expected: str, values: pd.Series) -> None:
+    """Report each flagged JSON item (`path[i].field`) to the collector: file, item, field and what was expected."""
+    for pos in bad.to_numpy().nonzero()[0][:50]:
+        ctx.collector.add(Problem(ctx.name, f"expected {expected}", column=f"{path}[{pos}].{field}",
+                                  value=str(values.iloc[pos])))
+    ctx.collector.total += max(0, int(bad.sum()) - 50)
+
+
+def collect_bad_rows(ctx: ReadContext, bad: pd.Series, column: str, expected: str, values: pd.Series) -> None:
+    """Report each flagged CSV row (header = row 1, so position p is row p + 2)."""
+    for pos in bad.to_numpy().nonzero()[0][:50]:
+        ctx.collector.add(Problem(ctx.name, f"expected {expected}", row=int(pos) + 2, column=column,
+                                  value=str(values.iloc[pos])))
+    ctx.collector.total += max(0, int(bad.sum()) - 50)
+
+
+def blank(values: pd.Series) -> pd.Series:
+    """True where a cell is missing or only spaces."""
+    text = values.astype("string").str.strip()
+    return (text.isna() | (text == "")).fillna(True).astype(bool)
+
+
+def day_start(dates: pd.Series, timezone: str | None) -> pd.Series:
+    """YYYY-MM-DD strings -> midnight of that day in `timezone` (UTC when none), as UTC timestamps.
+
+    Daily reports (Microsoft 365, Google Workspace) mean "active on that day": midnight in the audit's zone
+    keeps the row on the same day when the adoption engine counts days in that zone.
+    """
+    parsed = pd.to_datetime(dates, format="%Y-%m-%d", errors="coerce")
+    local = parsed.dt.tz_localize(timezone or "UTC", ambiguous="NaT", nonexistent="shift_forward")
+    return local.dt.tz_convert("UTC").astype(UTC_NS)
+
+
+def iso_utc(values: pd.Series) -> pd.Series:
+    """ISO 8601 timestamps with an offset or `Z` -> UTC; anything else -> NaT (the caller reports it)."""
+    text = values.astype("string").str.strip()
+    with_offset = text.str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True, na=False)
+    parsed = pd.to_datetime(text.where(with_offset), utc=True, errors="coerce", format="ISO8601")
+    return parsed.astype(UTC_NS)
+
+
+def usage_frame(tool, user, at, action, count=1) -> pd.DataFrame:
+    """The canonical usage columns with their in-memory dtypes (strings, UTC timestamps, Float64 counts)."""
+    frame = pd.DataFrame({"tool": tool, "user": user, "at": at, "action": action, "count": count})
+    return frame.astype({"tool": "string", "user": "string", "at": UTC_NS, "action": "string", "count": "Float64"})
+
+
+def empty_usage() -> pd.DataFrame:
+    return usage_frame(pd.Series([], dtype="string"), pd.Series([], dtype="string"),
+                       pd.Series([], dtype=UTC_NS), pd.Series([], dtype="string"), pd.Series([], dtype="Float64"))
+
+
+def read_table(ctx: ReadContext) -> pd.DataFrame:
+    """A delimited export as a frame of strings (empty cells are NA), header = row 1.
+
+    Uses the project's reader (`tasks.ingest.readers.read_delimited`: encodings, BOM, delimiter sniffing) when
+    it is there; until then a minimal pandas read (UTF-8 with or without BOM, else Windows-1252; delimiter
+    sniffed by the csv module).
+    """
+    try:
+        from tasks.ingest.readers import read_delimited
+    except ImportError:
+        read_delimited = None
+    if read_delimited is not None:
+        return read_delimited(ctx)
+    import io
+
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = ctx.data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    try:
+        return pd.read_csv(io.StringIO(text), sep=None, engine="python", dtype="string",
+                           keep_default_na=False, na_values=[""], skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise DataError(Problem(ctx.name, f"cannot be read as a delimited text table ({exc})")) from None
