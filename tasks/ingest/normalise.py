@@ -86,3 +86,27 @@ def leading_digit_priority(raw: pd.Series) -> pd.Series:
 # Canonical values written as such are always accepted (generic files already in canonical form).
 CANONICAL_STATUSES = {s: s for s in STATUSES}
 CANONICAL_PRIORITIES = {p: p for p in PRIORITIES}
+
+
+def find_columns(columns, aliases: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """canonical -> the file's column, matching headers by `key()` against each canonical's aliases (any language,
+    any subset). Duplicated headers (`Name.1`) are not matched: the first occurrence is the field."""
+    by_key: dict[str, str] = {}
+    for col in columns:
+        by_key.setdefault(hkey(col), col)
+    found = {}
+    for canonical, names in aliases.items():
+        for name in names:
+            if hkey(name) in by_key:
+                found[canonical] = by_key[hkey(name)]
+                break
+    return found
+
+
+def hkey(header: str) -> str:
+    """The comparison key of a header: as `key`, and `Asignado a: - Técnico` matches `Asignado a - Técnico`."""
+    return re.sub(r"\s+", " ", key(header).replace(":", " ")).strip()
+
+
+def header_keys(columns) -> set[str]:
+    return {hkey(c) for c in columns}
