@@ -211,7 +211,8 @@ def to_output(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         if isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%S%:z").astype("string")
+            # pandas' strftime has no `%:z`; values are UTC in memory, so the offset is always +00:00
+            out[col] = (out[col].dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S") + "+00:00").astype("string")
     return out
 
 
