@@ -187,14 +187,16 @@ def decide_order(texts: dict[str, pd.Series], templates: dict[str, list[str]], h
 
 def parse_datetime_columns(
     ctx, df: pd.DataFrame, columns: list[str], *, order_hint: str | None = None, fmt: str | None = None,
-    timezone: str | None = None,
+    timezone: str | None = None, labels: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, DateResult]:
     """Parse `columns` of `df` (those present) into UTC timestamps, one day/month order for the whole file.
 
     `fmt` forces a strptime format (or `day-first` / `month-first`) from a mapping. Unreadable or impossible
     dates become NaT, are reported (row, column, expected shape) and their rows flagged; naive times without a
-    timezone refuse the file (the zone is a decision the user must make, not a row problem).
+    timezone refuse the file (the zone is a decision the user must make, not a row problem). `labels` gives the
+    file's own header of each canonical column, for messages.
     """
+    labels = labels or {}
     present = [c for c in columns if c in df.columns]
     tz = timezone or ctx.timezone
     texts = {c: _clean(df[c]) for c in present}
@@ -221,9 +223,10 @@ def parse_datetime_columns(
             shown = text[unread].head(1000)  # only the reported ones are classified, in Python
             shaped = pd.Series([shape_format(v) is not None for v in shown], index=shown.index, dtype=bool)
             impossible = shaped.reindex(df.index, fill_value=False)
-            report_cells(ctx, df, impossible, col, "impossible date (no such day or time): " + message, text)
-            report_cells(ctx, df, unread & ~impossible, col, message, text)
-            out = flag_rows(out, unread, f"unreadable date in '{col}'")
+            label = labels.get(col, col)
+            report_cells(ctx, df, impossible, label, "impossible date (no such day or time): " + message, text)
+            report_cells(ctx, df, unread & ~impossible, label, message, text)
+            out = flag_rows(out, unread, f"unreadable date in '{label}'")
             bad_any |= unread
         naive_present = naive.notna()
         if naive_present.any() and not tz:
@@ -233,7 +236,7 @@ def parse_datetime_columns(
                 f"{int(naive_present.sum())} time(s) without a timezone: give the zone they were written in with "
                 "--timezone (or `timezone:` in the config or mapping)",
                 row=int(first) + 2 if "_row" not in df.columns else int(df["_row"][first]),
-                column=col, value=str(text[first]),
+                column=labels.get(col, col), value=str(text[first]),
             ))
         localised = aware
         if naive_present.any():

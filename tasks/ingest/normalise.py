@@ -32,7 +32,7 @@ def keyed(mapping: Mapping[str, str]) -> dict[str, str]:
 
 def normalise_values(
     ctx, df: pd.DataFrame, column: str, mapping: Mapping[str, str], *, what: str, allowed: tuple[str, ...],
-    fallback: Callable[[pd.Series], pd.Series] | None = None, raw: pd.Series | None = None,
+    fallback: Callable[[pd.Series], pd.Series] | None = None, raw: pd.Series | None = None, label: str | None = None,
 ) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """Map `df[column]` (or `raw`) through `mapping` merged with the user's value map for `column`.
 
@@ -62,7 +62,7 @@ def normalise_values(
                 ctx.name,
                 f"unknown {what} in {len(idx)} row(s): expected one of {expected}"
                 f" (or map it under `values: {{{column}: ...}}` in a mapping)",
-                row=int(rows[idx[0]]), column=column, value=str(value),
+                row=int(rows[idx[0]]), column=label or column, value=str(value),
             ))
         df = flag_rows(df, unknown, raw.where(unknown).map(lambda v: f"unknown {what} {v!r}", na_action="ignore"))
         out = out.mask(unknown)

@@ -222,7 +222,9 @@ def report_cells(ctx, df: pd.DataFrame, mask: pd.Series, column: str, message: s
     if not len(idx):
         return
     rows = user_rows(df)
-    vals = values if values is not None else (df[column] if column in df.columns else None)
+    if values is None and column not in df.columns:
+        raise KeyError(f"report_cells: give `values` when the label {column!r} is not a column")
+    vals = values if values is not None else df[column]
     for i in idx[:limit]:
         value = None if vals is None or pd.isna(vals[i]) else str(vals[i])
         ctx.collector.add(Problem(ctx.name, message, row=int(rows[i]), column=column, value=value))

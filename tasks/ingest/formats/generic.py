@@ -171,15 +171,17 @@ class GenericFormat:
             df = df.assign(tool=pd.Series(tool, index=df.index, dtype="string"))
         if mapping.get("columns"):
             df = df[[c for c in df.columns if c in sch.columns or c == ROW]]
+        labels = {t: str(s.get("column", t) if isinstance(s, dict) else s) for t, s in (mapping.get("columns") or {}).items()}
         df, _ = parse_datetime_columns(
             ctx, df, list(sch.timestamps), fmt=mapping.get("date_format") or mapping.get("date_order"),
-            timezone=mapping.get("timezone") or ctx.timezone,
+            timezone=mapping.get("timezone") or ctx.timezone, labels=labels,
         )
         if "status" in sch.columns and "status" in df.columns:
-            df, status, raw_status = normalise_status(ctx, df, "status", STATUS_WORDS)
+            df, status, raw_status = normalise_status(ctx, df, "status", STATUS_WORDS, label=labels.get("status"))
             df = df.assign(status=status, status_raw=df["status_raw"] if "status_raw" in df.columns else raw_status)
         if "priority" in sch.columns and "priority" in df.columns:
-            df, prio, raw_prio = normalise_priority(ctx, df, "priority", PRIORITY_WORDS, fallback=leading_digit_priority)
+            df, prio, raw_prio = normalise_priority(ctx, df, "priority", PRIORITY_WORDS, fallback=leading_digit_priority,
+                                                      label=labels.get("priority"))
             df = df.assign(priority=prio, priority_raw=df["priority_raw"] if "priority_raw" in df.columns else raw_prio)
         return {kind: df}
 

@@ -130,19 +130,20 @@ class GlpiFormat:
             if dur in df.columns:
                 seconds, bad = parse_durations(df[dur])
                 if bad.any():
-                    report_cells(ctx, df, bad, cols[dur], "expected a duration such as '1 jours 3 heures 17 minutes'")
+                    report_cells(ctx, df, bad, cols[dur], "expected a duration such as '1 jours 3 heures 17 minutes'",
+                                 raw[cols[dur]])
                     df = flag_rows(df, bad, f"unreadable duration in '{cols[dur]}'")
                 df = df.assign(**{dur: seconds})
         df, _ = parse_datetime_columns(ctx, df, ["created_at", "closed_at", "resolved_at", "first_response_at"],
-                                       order_hint=ORDER_DAY)
+                                       order_hint=ORDER_DAY, labels=cols)
         if "first_response_at" not in df.columns and "takeintoaccount_duration_s" in df.columns:
             # GLPI's "time to own" (TTO) is stored as a delay from opening: the instant is opening + delay
             delay = pd.to_timedelta(df["takeintoaccount_duration_s"].astype("float64"), unit="s")
             df = df.assign(first_response_at=df["created_at"] + delay)
-        df, status, status_raw = normalise_status(ctx, df, "status", STATUSES)
+        df, status, status_raw = normalise_status(ctx, df, "status", STATUSES, label=cols["status"])
         df = df.assign(status=status, status_raw=status_raw)
         if "priority" in df.columns:
-            df, prio, prio_raw = normalise_priority(ctx, df, "priority", PRIORITIES)
+            df, prio, prio_raw = normalise_priority(ctx, df, "priority", PRIORITIES, label=cols["priority"])
             df = df.assign(priority=prio, priority_raw=prio_raw)
         return {"tickets": df}
 
