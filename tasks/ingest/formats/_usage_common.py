@@ -14,6 +14,7 @@ import pandas as pd
 
 from auditbridge.errors import DataError, Problem
 from tasks.ingest.base import ReadContext
+from tasks.ingest.readers import PROBLEM, ROW, read_delimited
 
 UTC_NS = "datetime64[ns, UTC]"
 USAGE_COLUMNS = ("tool", "user", "at", "action", "count")
@@ -74,11 +75,16 @@ def require_objects(ctx: ReadContext, items: list, path: str) -> None:
             refuse(ctx, "expected a JSON object", column=f"{path}[{i}]", value=json.dumps(item)[:60])
 
 
+def shown(value: Any) -> str | None:
+    """A cell as a message quotes it; missing cells are not quoted as '<NA>'."""
+    return None if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)) else str(value)
+
+
 def collect_bad(ctx: ReadContext, bad: pd.Series, path: str, field: str, expected: str, values: pd.Series) -> None:
     """Report each flagged JSON item (`path[i].field`) to the collector: file, item, field and what was expected."""
     for pos in bad.to_numpy().nonzero()[0][:50]:
         ctx.collector.add(Problem(ctx.name, f"expected {expected}", column=f"{path}[{pos}].{field}",
-                                  value=str(values.iloc[pos])))
+                                  value=shown(values.iloc[pos])))
     ctx.collector.total += max(0, int(bad.sum()) - 50)
 
 
@@ -86,7 +92,7 @@ def collect_bad_rows(ctx: ReadContext, bad: pd.Series, column: str, expected: st
     """Report each flagged CSV row (header = row 1, so position p is row p + 2)."""
     for pos in bad.to_numpy().nonzero()[0][:50]:
         ctx.collector.add(Problem(ctx.name, f"expected {expected}", row=int(pos) + 2, column=column,
-                                  value=str(values.iloc[pos])))
+                                  value=shown(values.iloc[pos])))
     ctx.collector.total += max(0, int(bad.sum()) - 50)
 
 
@@ -115,6 +121,27 @@ def iso_utc(values: pd.Series) -> pd.Series:
     return parsed.astype(UTC_NS)
 
 
+def mark(frame: pd.DataFrame, checks: list[tuple[pd.Series, str]], *, csv_rows: bool) -> pd.DataFrame:
+    """Attach the readers' ROW and PROBLEM columns so that api.ingest can refuse or quarantine bad rows.
+
+    `checks` are (mask aligned on the frame's index, reason); the first failing check names a row's reason.
+    CSV frames still carry their file's RangeIndex, so ROW = index + 2 (header = row 1); JSON items have no
+    row (their problems name the item instead), so ROW stays empty.
+    """
+    problem = pd.Series(pd.NA, index=frame.index, dtype="string")
+    for mask, reason in checks:
+        hit = mask.reindex(frame.index, fill_value=False).astype(bool) & problem.isna()
+        problem = problem.mask(hit, reason)
+    rows = (pd.Series(frame.index.to_numpy() + 2, index=frame.index, dtype="Int64") if csv_rows
+            else pd.Series(pd.NA, index=frame.index, dtype="Int64"))
+    return frame.assign(**{ROW: rows, PROBLEM: problem})
+
+
+def note(ctx: ReadContext, text: str) -> None:
+    """A decision the user should know about; api.ingest collects `ctx.notes` into the result."""
+    ctx.notes = [*getattr(ctx, "notes", []), f"{ctx.name}: {text}"]
+
+
 def usage_frame(tool, user, at, action, count=1) -> pd.DataFrame:
     """The canonical usage columns with their in-memory dtypes (strings, UTC timestamps, Float64 counts)."""
     frame = pd.DataFrame({"tool": tool, "user": user, "at": at, "action": action, "count": count})
@@ -127,28 +154,5 @@ def empty_usage() -> pd.DataFrame:
 
 
 def read_table(ctx: ReadContext) -> pd.DataFrame:
-    """A delimited export as a frame of strings (empty cells are NA), header = row 1.
-
-    Uses the project's reader (`tasks.ingest.readers.read_delimited`: encodings, BOM, delimiter sniffing) when
-    it is there; until then a minimal pandas read (UTF-8 with or without BOM, else Windows-1252; delimiter
-    sniffed by the csv module).
-    """
-    try:
-        from tasks.ingest.readers import read_delimited
-    except ImportError:
-        read_delimited = None
-    if read_delimited is not None:
-        return read_delimited(ctx)
-    import io
-
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = ctx.data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    try:
-        return pd.read_csv(io.StringIO(text), sep=None, engine="python", dtype="string",
-                           keep_default_na=False, na_values=[""], skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise DataError(Problem(ctx.name, f"cannot be read as a delimited text table ({exc})")) from None
+    """A delimited export through the project's reader (encodings, BOM, delimiter sniffing, row numbers)."""
+    return read_delimited(ctx)

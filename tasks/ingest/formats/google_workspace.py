@@ -34,10 +34,12 @@ from tasks.ingest.formats._usage_common import (
     head_text,
     iso_utc,
     load_json,
+    mark,
     refuse,
     require_objects,
     usage_frame,
 )
+from tasks.ingest.readers import ROW
 
 EXPECTED = "a Google Workspace Admin Reports API usage response ({\"kind\": \"admin#reports#usageReports\", \"usageReports\": [...]})"
 TOOL = "google-workspace"
@@ -143,17 +145,20 @@ def _usage(ctx: ReadContext, p: pd.DataFrame) -> pd.DataFrame:
     if bad_time.any():
         _report(ctx, bad_time, p, "parameters", "an RFC 3339 time such as 2021-01-23T06:49:01.000Z", p["value"])
     ever = at > pd.Timestamp("1970-01-02", tz="UTC")  # epoch zero is the API's "never"
-    times = p[is_time & ever & ~no_user].assign(at=at)
-    by_time = usage_frame(tool, times["user"], times["at"], times["name"]).drop_duplicates()
+    times = p[is_time & (ever | bad_time)].assign(at=at)
+    by_time = usage_frame(tool, times["user"], times["at"], times["name"])
+    by_time = mark(by_time, [(no_user, "no entity.userEmail"), (bad_time, "bad time value")], csv_rows=False)
+    by_time = by_time[~by_time.drop(columns=[ROW]).duplicated()]
 
     is_count = name.str.contains(r"num_", regex=True) & name.str.contains(DID, regex=True) & ~name.str.contains(NOT_DID, regex=True)
     count = pd.to_numeric(p["value"], errors="coerce")
-    counted = p[is_count & (count > 0) & ~no_user]
+    counted = p[is_count & (count > 0)]
     day = day_start(counted["date"], ctx.timezone)
     bad_day = day.isna()
     if bad_day.any():
         _report(ctx, bad_day, counted, "date", "a report date YYYY-MM-DD", counted["date"])
-    by_day = usage_frame(tool, counted["user"], day, counted["name"], count[counted.index])[~bad_day.to_numpy()]
+    by_day = usage_frame(tool, counted["user"], day, counted["name"], count[counted.index])
+    by_day = mark(by_day, [(no_user, "no entity.userEmail"), (bad_day, "bad report date")], csv_rows=False)
     return pd.concat([by_time, by_day], ignore_index=True)
 
 

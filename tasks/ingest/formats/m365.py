@@ -37,6 +37,8 @@ from tasks.ingest.formats._usage_common import (
     day_start,
     empty_usage,
     head_text,
+    mark,
+    note,
     read_table,
     slug_series,
     usage_frame,
@@ -107,35 +109,31 @@ class M365:
                 ctx.name, "is a Microsoft 365 user detail report of a product this format does not know: "
                 "name the tool (`tool:` of the source in the config)", row=1, column="Last Activity Date"))
         usage = _last_activity(ctx, user, raw[keys["lastactivitydate"]], keys["lastactivitydate"], tool)
-        return {"usage": usage}
+        _period_note(ctx, raw, keys)
+        return {"usage": usage.reset_index(drop=True)}
 
 
-def _checked_dates(ctx: ReadContext, values: pd.Series, column: str) -> pd.Series:
-    """The non-empty cells of a date column, each checked against YYYY-MM-DD (bad ones reported by row)."""
+def _bad_dates(ctx: ReadContext, values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
+    """(present, bad) masks of a date column; each bad cell is reported with its row and column."""
     text = values.astype("string").str.strip()
     present = ~blank(text)
     bad = present & ~text.str.match(DATE_RE).fillna(False).astype(bool)
     if bad.any():
         collect_bad_rows(ctx, bad, column, "a date YYYY-MM-DD (as Microsoft 365 writes it) or an empty cell", text)
-    return present & ~bad
-
-
-def _missing_user(ctx: ReadContext, user: pd.Series, used: pd.Series) -> pd.Series:
-    """Rows that carry a date but no user are reported; the rest go on."""
-    missing = used & blank(user)
-    if missing.any():
-        collect_bad_rows(ctx, missing, "User Principal Name", "a user principal name (or concealed name)", user)
-    return used & ~missing
+    return present, bad
 
 
 def _last_activity(ctx: ReadContext, user: pd.Series, dates: pd.Series, column: str, tool: str) -> pd.DataFrame:
-    ok = _missing_user(ctx, user, _checked_dates(ctx, dates, column))
-    if not ok.any():
+    """One usage row per user with a date; rows with a bad date or no user are kept, marked as problems."""
+    present, bad = _bad_dates(ctx, dates, column)
+    no_user = present & blank(user)
+    if no_user.any():
+        collect_bad_rows(ctx, no_user, "User Principal Name", "a user principal name (or concealed name)", user)
+    if not present.any():
         return empty_usage()
-    return usage_frame(tool, user[ok], day_start(dates[ok].astype("string").str.strip(), ctx.timezone),
-                       "last_activity").reset_index(drop=True)
-
-
+    frame = usage_frame(tool, user[present], day_start(dates[present].astype("string").str.strip(), ctx.timezone),
+                        "last_activity")
+    return mark(frame, [(bad, f"bad date in {column}"), (no_user, "no user principal name")], csv_rows=True)
 def _active_users(ctx: ReadContext, raw: pd.DataFrame, keys: dict[str, str], user: pd.Series) -> dict:
     """Office 365 active users detail: one usage row per product with a date, assignments per licence held."""
     usage, held = [], []
@@ -149,14 +147,18 @@ def _active_users(ctx: ReadContext, raw: pd.DataFrame, keys: dict[str, str], use
             flag = flag.fillna(False).astype(bool) & ~blank(user)
             assign_key = f"{prefix}licenseassigndate"
             assigned = pd.Series(pd.NaT, index=raw.index, dtype=UTC_NS)
+            bad = pd.Series(False, index=raw.index)
             if assign_key in keys:
-                ok = _checked_dates(ctx, raw[keys[assign_key]], keys[assign_key])
-                assigned = assigned.mask(ok, day_start(raw[keys[assign_key]].astype("string").str.strip(), ctx.timezone))
-            held.append(pd.DataFrame({"tool": tool, "user": user[flag], "assigned_at": assigned[flag]}))
+                present, bad = _bad_dates(ctx, raw[keys[assign_key]], keys[assign_key])
+                day = day_start(raw[keys[assign_key]].astype("string").str.strip(), ctx.timezone)
+                assigned = assigned.mask(present & ~bad, day)
+            frame = pd.DataFrame({"tool": tool, "user": user[flag], "assigned_at": assigned[flag]})
+            held.append(mark(frame, [(bad, f"bad date in {keys.get(assign_key)}")], csv_rows=True))
     out = {"usage": pd.concat(usage, ignore_index=True) if usage else empty_usage()}
     if held:
         out["assignments"] = pd.concat(held, ignore_index=True).astype(
             {"tool": "string", "user": "string", "assigned_at": UTC_NS})
+    _period_note(ctx, raw, keys)
     return out
 
 
@@ -166,10 +168,22 @@ def _activations(ctx: ReadContext, raw: pd.DataFrame, keys: dict[str, str], user
     bad = ~blank(user) & blank(product)
     if bad.any():
         collect_bad_rows(ctx, bad, keys["producttype"], "a product type such as MICROSOFT 365 APPS FOR ENTERPRISE", product)
-    ok = ~blank(user) & ~blank(product)
-    _checked_dates(ctx, raw[keys["lastactivateddate"]], keys["lastactivateddate"])
+    keep = ~blank(user)
     tool = pd.Series(ctx.tool, index=raw.index) if ctx.tool else slug_series(product)
-    return pd.DataFrame({"tool": tool[ok], "user": user[ok]}).astype("string").reset_index(drop=True)
+    frame = pd.DataFrame({"tool": tool[keep], "user": user[keep]}).astype("string")
+    note(ctx, "an Office activations report: read as who holds each Office apps product (assignments); "
+         "installing Office is not counted as using it")
+    return mark(frame, [(bad, "no product type")], csv_rows=True).reset_index(drop=True)
+
+
+def _period_note(ctx: ReadContext, raw: pd.DataFrame, keys: dict[str, str]) -> None:
+    """Say when a file is a D7/D30/D90... download: it shows each user's last active day only."""
+    if "reportperiod" not in keys:
+        return
+    days = pd.to_numeric(raw[keys["reportperiod"]], errors="coerce").dropna()
+    if len(days) and days.max() > 1:
+        note(ctx, f"a {int(days.max())}-day Microsoft 365 report gives each user's LAST active day only; download "
+             "the report per day (date=YYYY-MM-DD) for daily, weekly and monthly active users")
 
 
 FORMATS = [M365()]

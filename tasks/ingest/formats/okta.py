@@ -24,6 +24,8 @@ from tasks.ingest.formats._usage_common import (
     head_text,
     iso_utc,
     load_json,
+    mark,
+    note,
     refuse,
     require_objects,
     slug_series,
@@ -73,21 +75,27 @@ def _apps(targets: pd.Series) -> pd.Series:
 
 def to_usage(ctx: ReadContext, flat: pd.DataFrame, targets: pd.Series) -> pd.DataFrame:
     col = lambda name: flat[name] if name in flat else pd.Series(pd.NA, index=flat.index)  # noqa: E731
-    person = col("actor.type").astype("string").fillna("User") == "User"
+    person = (col("actor.type").astype("string").fillna("User") == "User").astype(bool)
     outcome = col("outcome.result").astype("string").str.upper()
     failed = outcome.isin(REFUSED_OUTCOMES).fillna(False).astype(bool)
+    counted = person & ~failed
     user = col("actor.alternateId").astype("string").str.strip()
-    no_user = person & blank(user)
+    no_user = counted & blank(user)
     if no_user.any():
         collect_bad(ctx, no_user, "", "actor.alternateId", "the actor's login (alternateId)", col("actor.alternateId"))
     at = iso_utc(col("published"))
-    bad_at = at.isna()
+    bad_at = counted & at.isna()
     if bad_at.any():
         collect_bad(ctx, bad_at, "", "published", "an ISO 8601 time such as 2021-01-26T19:09:43.425Z", col("published"))
     app = slug_series(_apps(targets))
     tool = app.mask(app.isna() | (app == ""), ctx.tool or "okta")
-    ok = person & ~failed & ~no_user & ~bad_at
-    return usage_frame(tool[ok], user[ok], at[ok], col("eventType").astype("string")[ok]).reset_index(drop=True)
+    dropped_people, dropped_failed = int((~person).sum()), int((person & failed).sum())
+    if dropped_people or dropped_failed:
+        note(ctx, f"{dropped_failed} failed or denied event(s) and {dropped_people} event(s) by non-person actors "
+             "were not counted as use")
+    frame = usage_frame(tool, user, at, col("eventType").astype("string"))
+    frame = mark(frame, [(no_user, "no actor.alternateId"), (bad_at, "bad published time")], csv_rows=False)
+    return frame[counted.to_numpy()].reset_index(drop=True)
 
 
 FORMATS = [Okta()]

@@ -23,6 +23,7 @@ from tasks.ingest.formats._usage_common import (
     head_text,
     item_list,
     load_json,
+    mark,
     refuse,
     require_objects,
     usage_frame,
@@ -84,11 +85,12 @@ def to_usage(ctx: ReadContext, items: pd.DataFrame) -> pd.DataFrame:
         action = action.mask(agent.str.startswith(prefix), name)
     tool = ctx.tool or "slack"
     second = ok & (last > first)
-    rows = pd.concat([
-        usage_frame(tool, user[ok], first[ok], action[ok], count[ok].where(~second[ok], 1)),
-        usage_frame(tool, user[second], last[second], action[second], (count[second] - 1).clip(lower=1)),
-    ])
-    return rows.sort_index(kind="stable").reset_index(drop=True)
+    firsts = mark(usage_frame(tool, user, first, action, count.where(~second, 1)), [
+        (no_user, "no username"), (first.isna(), "bad date_first"), (last.isna(), "bad date_last"),
+        (bad_count, "bad count"), (order, "date_last before date_first")], csv_rows=False)
+    lasts = mark(usage_frame(tool, user[second], last[second], action[second], (count[second] - 1).clip(lower=1)),
+                 [], csv_rows=False)
+    return pd.concat([firsts, lasts]).sort_index(kind="stable").reset_index(drop=True)
 
 
 FORMATS = [Slack()]

@@ -18,6 +18,7 @@ from tasks.ingest.formats._usage_common import (
     iso_utc,
     item_list,
     load_json,
+    mark,
     require_objects,
     slug_series,
     usage_frame,
@@ -54,8 +55,8 @@ def to_usage(ctx: ReadContext, items: pd.DataFrame) -> pd.DataFrame:
         collect_bad(ctx, bad_at, "activity_logs", "time", "an ISO 8601 time such as 2021-01-25T14:39:42Z", items["time"])
     action = slug_series(items["type"])
     action = action.mask(action.isna() | (action == ""), "activity")
-    ok = ~no_user & ~bad_at
-    return usage_frame(ctx.tool or "zoom", user[ok], at[ok], action[ok]).reset_index(drop=True)
+    frame = usage_frame(ctx.tool or "zoom", user, at, action)
+    return mark(frame, [(no_user, "no email"), (bad_at, "bad time")], csv_rows=False).reset_index(drop=True)
 
 
 FORMATS = [Zoom()]
