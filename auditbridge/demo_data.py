@@ -401,41 +401,52 @@ def french_duration(seconds: pd.Series) -> pd.Series:
     return out
 
 
-ISO = "%Y-%m-%dT%H:%M:%S%z"
+def iso_local(utc_s: np.ndarray | pd.Series) -> pd.Series:
+    """Epoch seconds -> `2026-07-01T09:30:00+02:00` in Europe/Paris; negative (missing) -> empty.
 
-
-def _with_colon(text: pd.Series | pd.Index) -> pd.Series:
-    """`+0200` -> `+02:00` (strftime has no portable `%:z`): the ISO 8601 offset CONTRACTS asks for."""
-    return pd.Series(text, dtype="string").str.replace(r"([+-]\d\d)(\d\d)$", r"\1:\2", regex=True)
-
-
-def _local(epoch: pd.Series | np.ndarray, fmt: str) -> pd.Series:
-    """Epoch seconds -> local Europe/Paris text in `fmt` (ISO gets `+02:00`); negative (missing) -> empty."""
-    values = pd.Series(np.asarray(epoch, dtype=np.int64))
-    text = pd.to_datetime(values.clip(lower=0), unit="s", utc=True).dt.tz_convert(TIMEZONE).dt.strftime(fmt)
-    text = _with_colon(text) if fmt == ISO else text.astype("string")
+    Built from numpy's ISO text and the zone's offset, because strftime's `%z` is formatted per element
+    (seconds for the M365 log) and has no portable `%:z`.
+    """
+    values = np.asarray(utc_s, dtype=np.int64)
+    utc = pd.DatetimeIndex(pd.to_datetime(np.clip(values, 0, None), unit="s", utc=True)).as_unit("s")
+    local = utc.tz_convert(TIMEZONE).tz_localize(None)
+    offset_min = (local.asi8 - utc.asi8) // 60
+    labels = {m: f"{'+' if m >= 0 else '-'}{abs(m) // 60:02d}:{abs(m) % 60:02d}" for m in np.unique(offset_min)}
+    text = pd.Series(np.datetime_as_string(local.to_numpy(), unit="s"), dtype="string")
+    text = text + pd.Series(offset_min).map(labels).astype("string")
     return text.where(values >= 0, "")
+
+
+def _glpi_date(utc_s: np.ndarray | pd.Series) -> pd.Series:
+    """Epoch seconds -> GLPI's `DD-MM-YYYY HH:MM` local time; missing -> empty."""
+    iso = iso_local(utc_s)
+    text = iso.str[8:10] + "-" + iso.str[5:7] + "-" + iso.str[0:4] + " " + iso.str[11:16]
+    return text.where(iso != "", "")
+
+
+def _utc_seconds(local: np.ndarray | pd.DatetimeIndex) -> np.ndarray:
+    """Naive Europe/Paris wall-clock times -> epoch seconds."""
+    return pd.DatetimeIndex(local).tz_localize(TIMEZONE).as_unit("s").asi8
 
 
 def glpi_frame(tickets: pd.DataFrame) -> pd.DataFrame:
     """The export's columns as GLPI writes them, newest modification first (GLPI's list order)."""
     t = tickets.sort_values(["last_modified", "ticket_id"], ascending=False, kind="stable").reset_index(drop=True)
-    date_fmt = "%d-%m-%Y %H:%M"
     ident = t["ticket_id"].astype("string")
     return pd.DataFrame({
         "ID": ident.str[:-3] + " " + ident.str[-3:],
         "Titre": t["department"].str.upper() + " : " + t["subject"] + " (" + ident + ")",
         "Entité": "DEMO INDUSTRIES",
         "Statut": t["status_raw"],
-        "Dernière modification": _local(t["last_modified"], date_fmt),
-        "Date d'ouverture": _local(t["created"], date_fmt),
-        "Date de clôture": _local(t["closed_at"], date_fmt),
+        "Dernière modification": _glpi_date(t["last_modified"]),
+        "Date d'ouverture": _glpi_date(t["created"]),
+        "Date de clôture": _glpi_date(t["closed_at"]),
         "Priorité": t["priority_raw"],
         "Demandeur - Demandeur": t["requester"],
         "Attribué à - Technicien": t["technician"],
         "Catégorie": t["category"],
         "Lieu": t["department"].map(LOCATIONS).fillna(DEFAULT_LOCATION),
-        "Date de résolution": _local(t["solved_at"], date_fmt),
+        "Date de résolution": _glpi_date(t["solved_at"]),
         "Statistiques - Délai de résolution": french_duration(t["solve_delay_s"]),
         "Attribué à - Groupe de techniciens": t["group"],
         "Demandeur - Groupe": t["department"],
@@ -461,7 +472,7 @@ def events_frame(events: pd.DataFrame) -> pd.DataFrame:
     out = events.sort_values(["ticket_id", "seq"], kind="stable")
     return pd.DataFrame({
         "ticket_id": out["ticket_id"].astype("string"),
-        "at": _local(out["at"], ISO).to_numpy(),
+        "at": iso_local(out["at"]).to_numpy(),
         "status": out["status_raw"].map(STATUS_CANONICAL).astype("string"),
         "status_raw": out["status_raw"],
         "seq": out["seq"].astype("int64"),
@@ -541,7 +552,7 @@ def make_usage(people: pd.DataFrame, window: Window, seed: int) -> dict[str, pd.
         local = day_local[day] + (minute * 60 + rng.integers(0, 60, len(person))).astype("timedelta64[s]")
         frame = pd.DataFrame({
             "tool": tool, "user": people["email"].to_numpy()[person],
-            "at": _with_colon(pd.DatetimeIndex(local).tz_localize(TIMEZONE).strftime(ISO)).to_numpy(),
+            "at": iso_local(_utc_seconds(local)).to_numpy(),
             "action": np.array(actions)[rng.integers(0, len(actions), len(person))],
             "count": 1 + rng.poisson(mean - 1, len(person)),
             "department": people["department"].to_numpy()[person],
@@ -567,7 +578,7 @@ def _mail_to_leavers(people: pd.DataFrame, window: Window) -> pd.DataFrame:
         local = after + pd.Timedelta(hours=7, minutes=45)
         rows.append(pd.DataFrame({
             "tool": "m365", "user": people.at[i, "email"],
-            "at": _with_colon(local.tz_localize(TIMEZONE).strftime(ISO)).to_numpy(),
+            "at": iso_local(_utc_seconds(local)).to_numpy(),
             "action": "mail_receive", "count": 3, "department": "",
         }))
     return pd.concat(rows, ignore_index=True)
@@ -615,8 +626,10 @@ def make_assignments(people: pd.DataFrame) -> pd.DataFrame:
 
 
 def _midnight(days: pd.Series) -> np.ndarray:
-    stamps = pd.DatetimeIndex(days).tz_localize(TIMEZONE)
-    return _with_colon(stamps.strftime(ISO)).fillna("").to_numpy()
+    present = days.notna().to_numpy()
+    seconds = np.full(len(days), -1, dtype=np.int64)
+    seconds[present] = _utc_seconds(pd.DatetimeIndex(days[present]))
+    return iso_local(seconds).to_numpy()
 
 
 def directory_frame(people: pd.DataFrame, window: Window) -> pd.DataFrame:
