@@ -34,8 +34,8 @@ from auditbridge.errors import DataError, Problem, UsageError
 from auditbridge.period import Period, parse_period
 from tasks.sla.calendar import build_timelines
 from tasks.sla.policy import Policy
+from tasks.sla.summary import STATES, summarise
 
-STATES = ("met", "breached", "open_within", "open_breached", "no_target", "cancelled", "unknown")
 _RUN, _PAUSE, _STOP = 0, 1, 2
 _KIND_CREATED, _KIND_EVENT, _KIND_SYNTH_STOP = 0, 1, 2
 NOTES = (  # bit -> text; a ticket's `clock_notes` joins the texts of its bits with "; "
@@ -161,8 +161,6 @@ def compute_sla(
     before the period's end (and not after `as_of`), and resolved inside the period or still unresolved at
     its end. Returns the per-ticket frame (input columns kept) and the summary of docs/architecture.md.
     """
-    from tasks.sla.summary import summarise
-
     period = parse_period(period) if isinstance(period, str) else period
     _check_tickets(tickets, source)
     tz = policy.timezone
@@ -171,18 +169,16 @@ def compute_sla(
     as_of_s = _as_of_seconds(as_of, period, tz)
 
     created_all, _ = _secs(tickets["created_at"])
-    pre = (created_all < p_end) & (created_all <= as_of_s)
-    tk = tickets.loc[pre].reset_index(drop=True)
+    pre = (created_all < p_end) & (created_all <= as_of_s)  # tickets that existed within the period
+    tk = tickets.reset_index(drop=True)  # computed for all rows, filtered once at the end (one copy, not two)
     n = len(tk)
-    created = created_all[pre]
-    status = tk["status"].astype("string").str.strip().str.lower().to_numpy(dtype=object, na_value="")
-    cancelled = np.isin(status, policy.cancel)
-    status_stop = np.isin(status, policy.stop)
-    status_pause = np.isin(status, policy.pause)
+    created = created_all
+    status = tk["status"].astype("string").str.strip().str.lower()
+    cancelled = status.isin(policy.cancel).to_numpy(dtype=bool, na_value=False)
+    status_stop = status.isin(policy.stop).to_numpy(dtype=bool, na_value=False)
+    status_pause = status.isin(policy.pause).to_numpy(dtype=bool, na_value=False)
 
     goal_idx = match_goals(tk, policy)
-    goal_names = np.array([g.name for g in policy.goals] + [""], dtype=object)
-    goal_cal = np.array([g.calendar for g in policy.goals] + [""], dtype=object)
     fr_targets = np.array([g.first_response_s or 0 for g in policy.goals] + [0], dtype=np.int64)
     res_targets = np.array([g.resolution_s or 0 for g in policy.goals] + [0], dtype=np.int64)
     cal_names = sorted({g.calendar for g in policy.goals})
@@ -211,7 +207,7 @@ def compute_sla(
     events_available = events is not None
     unmatched = 0
     has_history = np.zeros(n, bool)
-    parts: list[dict[str, np.ndarray]] = []
+    events_part: dict[str, np.ndarray] | None = None
     last_real_stop = np.zeros(n, bool)
     last_real_t = np.full(n, np.iinfo(np.int64).min, np.int64)
     if events_available and len(events):
@@ -229,24 +225,30 @@ def compute_sla(
         at = np.maximum(at, created[pos])
         has_history[pos] = True
         order = np.lexsort((np.arange(len(pos)), seq, at, pos))
-        last = order[np.append(pos[order][1:] != pos[order][:-1], True)] if len(order) else order
+        pos, at, code, is_new, seq = pos[order], at[order], code[order], is_new[order], seq[order]
+        last = np.append(pos[1:] != pos[:-1], True) if len(pos) else np.zeros(0, bool)
         last_real_stop[pos[last]] = code[last] == _STOP
         last_real_t[pos[last]] = at[last]
-        parts.append({"pos": pos, "t": at, "code": code, "new": is_new, "seq": seq,
-                      "kind": np.full(len(pos), _KIND_EVENT)})
+        events_part = {"pos": pos, "t": at, "code": code, "new": is_new, "kind": np.full(len(pos), _KIND_EVENT)}
     idx = np.arange(n)
-    parts.append({"pos": idx, "t": created, "code": np.full(n, code_of["new"]), "new": np.ones(n, bool),
-                  "seq": np.zeros(n), "kind": np.full(n, _KIND_CREATED)})
+    parts = [{"pos": idx, "t": created, "code": np.full(n, code_of["new"]), "new": np.ones(n, bool),
+              "kind": np.full(n, _KIND_CREATED)}]
+    if events_part is not None:
+        parts.append(events_part)
     row_stop_usable = res_row_ok & (res_row <= as_of_s)
     synth_no_hist = ~has_history & row_stop_usable
     synth_short = has_history & status_stop & ~last_real_stop & row_stop_usable & (res_row >= last_real_t)
     synth = synth_no_hist | synth_short
     sp = idx[synth]
     parts.append({"pos": sp, "t": res_row[sp], "code": np.full(len(sp), _STOP), "new": np.zeros(len(sp), bool),
-                  "seq": np.zeros(len(sp)), "kind": np.full(len(sp), _KIND_SYNTH_STOP)})
+                  "kind": np.full(len(sp), _KIND_SYNTH_STOP)})
     ev = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    order = np.lexsort((ev["seq"], ev["kind"] == _KIND_SYNTH_STOP, ev["t"], ev["kind"] != _KIND_CREATED, ev["pos"]))
-    # sort keys, last is primary: ticket, creation first, time, synthetic stops after real events, seq
+    # One stable sort by (ticket, time). Parts are concatenated creation first, then events (already in
+    # (time, seq, file) order), then synthetic stops, so equal times keep exactly that order. Event times
+    # were clamped to creation, so offsets from the earliest creation are >= 0 and fit in 33 bits.
+    t0 = int(created.min()) if n else 0
+    key = (ev["pos"].astype(np.int64) << 33) | np.clip(ev["t"] - t0, 0, (1 << 33) - 1)
+    order = np.argsort(key, kind="stable")
     pos, t, code = ev["pos"][order], ev["t"][order], ev["code"][order]
     is_new, kind = ev["new"][order], ev["kind"][order]
 
@@ -318,10 +320,10 @@ def compute_sla(
     first_fr[1:] = fp[1:] != fp[:-1]
     fr_ev = np.full(n, np.iinfo(np.int64).max, np.int64)
     fr_ev[fp[first_fr]] = t[fr_mask][first_fr]
-    fr_source = np.where(fr_row_present, "first_response_at",
-                         np.where(fr_ev < np.iinfo(np.int64).max,
-                                  np.where(np.isin(np.arange(n), fp[first_fr][code[fr_mask][first_fr] == _STOP]),
-                                           "resolution", "status_change"), ""))
+    fr_by_stop = np.zeros(n, bool)
+    fr_by_stop[fp[first_fr][code[fr_mask][first_fr] == _STOP]] = True
+    has_fr_ev = fr_ev < np.iinfo(np.int64).max
+    fr_source = np.select([fr_row_present, has_fr_ev & fr_by_stop, has_fr_ev], [1, 2, 3], 0)
     fr_done = fr_row_ok | (~fr_row_present & (fr_ev <= as_of_s))
     fr_at = np.where(fr_row_ok, fr_row, np.where(fr_done, fr_ev, as_of_s))
     fr_lim = fr_at[pos]
@@ -338,14 +340,15 @@ def compute_sla(
     # ---- states ----------------------------------------------------------------------------------------
     has_goal = goal_idx >= 0
     unknown_res = status_stop & ~has_history & ~res_row_ok
+    S = {name: i for i, name in enumerate(STATES)}
     res_state = np.select(
         [cancelled, ~has_goal | (res_target == 0), unknown_res, any_breached, is_open & (res_elapsed > res_target),
          is_open],
-        ["cancelled", "no_target", "unknown", "breached", "open_breached", "open_within"], "met").astype(object)
+        [S["cancelled"], S["no_target"], S["unknown"], S["breached"], S["open_breached"], S["open_within"]], S["met"])
     fr_state = np.select(
         [cancelled, ~has_goal | (fr_target == 0), unknown_res & ~fr_done, fr_done & (fr_elapsed > fr_target),
          fr_done, fr_elapsed > fr_target],
-        ["cancelled", "no_target", "unknown", "breached", "met", "open_breached"], "open_within").astype(object)
+        [S["cancelled"], S["no_target"], S["unknown"], S["breached"], S["met"], S["open_breached"]], S["open_within"])
     no_clock = cancelled | ~has_goal
     res_unknown = no_clock | unknown_res
     fr_unknown = no_clock | (unknown_res & ~fr_done)
@@ -357,16 +360,16 @@ def compute_sla(
         + synth_short.astype(np.int64) * 8
         + (~has_goal & ~cancelled).astype(np.int64) * 16
     )
-    table = np.array(["; ".join(NOTES[b] for b in range(len(NOTES)) if (k >> b) & 1) for k in range(1 << len(NOTES))],
-                     dtype=object)
+    table = ["; ".join(NOTES[b] for b in range(len(NOTES)) if (k >> b) & 1) for k in range(1 << len(NOTES))]
     at_risk = (~cancelled & (
-        ((res_state == "open_within") & (res_target > 0) & (res_elapsed >= at_risk_share * res_target))
-        | ((fr_state == "open_within") & (fr_target > 0) & (fr_elapsed >= at_risk_share * fr_target))))
+        ((res_state == S["open_within"]) & (res_target > 0) & (res_elapsed >= at_risk_share * res_target))
+        | ((fr_state == S["open_within"]) & (fr_target > 0) & (fr_elapsed >= at_risk_share * fr_target))))
 
     # ---- scope -----------------------------------------------------------------------------------------
     resolved = has_cyc & ~is_open & ~unknown_res
     in_scope = np.where(resolved, final_stop >= p_start, created >= p_start) | (is_open & ~cancelled)
     in_scope &= ~(unknown_res & (created < p_start))
+    in_scope &= pre
 
     def _ts(v: np.ndarray, ok: np.ndarray) -> pd.Series:
         return pd.Series(pd.to_datetime(np.where(ok, v, np.iinfo(np.int64).min).astype("datetime64[s]"), utc=True))
@@ -374,33 +377,36 @@ def compute_sla(
     def _opt(v: np.ndarray, missing: np.ndarray) -> pd.Series:
         return pd.Series(pd.array(np.where(missing, 0, v), dtype="Int64").astype("Int64")).mask(missing)
 
+    def cat(codes: np.ndarray, labels: list[str] | np.ndarray) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes, categories=pd.Index(list(labels), dtype="string"))
+
+    goal_labels = [g.name for g in policy.goals]
+    goal_code = goal_idx  # -1 = no goal: missing in the output
     computed = pd.DataFrame({
-        "goal": goal_names[goal_idx],
-        "calendar": goal_cal[goal_idx],
+        "goal": cat(goal_code, goal_labels),
+        "calendar": cat(cal_code, cal_names),
         "first_response_target_s": _opt(fr_target, ~has_goal | (fr_target == 0)),
         "first_response_elapsed_s": _opt(fr_elapsed, fr_unknown),
-        "first_response_state": fr_state,
-        "first_response_source": fr_source,
+        "first_response_state": cat(fr_state, list(STATES)),
+        "first_response_source": cat(fr_source - 1, ["first_response_at", "resolution", "status_change"]),
         "first_response_used_at": _ts(fr_at, fr_done),
         "resolution_target_s": _opt(res_target, ~has_goal | (res_target == 0)),
         "resolution_elapsed_s": _opt(res_elapsed, res_unknown),
-        "resolution_state": res_state,
+        "resolution_state": cat(res_state, list(STATES)),
         "resolved_used_at": _ts(final_stop, resolved),
         "paused_s": _opt(paused, no_clock),
-        "cycles": cycles,
+        "cycles": cycles.astype(np.int64),
         "reopened": cycles > 1,
         "is_open": is_open & ~cancelled & ~unknown_res,
-        "age_s": as_of_s - created,
+        "age_s": (as_of_s - created).astype(np.int64),
         "at_risk": at_risk,
         "history": has_history,
-        "clock_notes": table[notes_bits],
+        "clock_notes": cat(notes_bits, table),
     })
-    for col in ("goal", "calendar", "first_response_state", "first_response_source", "resolution_state", "clock_notes"):
-        computed[col] = computed[col].astype("string")
-    for col in ("cycles", "age_s"):
-        computed[col] = computed[col].astype("int64")
     base = tk.drop(columns=[c for c in computed.columns if c in tk.columns])
-    out = pd.concat([base, computed], axis=1).loc[in_scope].reset_index(drop=True)
+    out = pd.concat([base, computed], axis=1)
+    if not in_scope.all():
+        out = out.loc[in_scope].reset_index(drop=True)
 
     summary = summarise(
         out, period=period, as_of_s=as_of_s, timezone=tz, events_available=events_available,
@@ -409,34 +415,33 @@ def compute_sla(
     return SlaResult(out, summary)
 
 
-def _iso(values: pd.Series) -> pd.Series:
-    """UTC timestamps -> `2026-07-01T07:30:00+00:00` strings, fast (numpy), empty for missing."""
+def _iso_array(values: pd.Series):
+    """UTC timestamps -> pyarrow strings `2026-07-01T07:30:00Z` (numpy's C formatter; empty when missing)."""
+    import pyarrow as pa
+
     naive = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
-    text = np.datetime_as_string(naive, unit="s").astype(object)
-    missing = np.isnat(naive)
-    text = np.where(missing, "", text + "+00:00")
-    return pd.Series(text, index=values.index, dtype="string")
+    text = np.datetime_as_string(naive, unit="s", timezone="UTC")
+    return pa.array(text, mask=np.isnat(naive))
 
 
 def write_outputs(result: SlaResult, out_dir: str | Path) -> dict[str, Path]:
-    """Write `sla_tickets.csv` (UTF-8, ISO timestamps with offset) and `sla_summary.json` into `out_dir`."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    frame = result.tickets.copy()
-    for col in frame.columns:
-        if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
-            frame[col] = _iso(frame[col])
-    tickets_path = out / "sla_tickets.csv"
-    _write_csv(frame, tickets_path)
-    summary_path = out / "sla_summary.json"
-    summary_path.write_text(json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return {"tickets": tickets_path, "summary": summary_path}
+    """Write `sla_tickets.csv` (UTF-8, ISO 8601 UTC timestamps) and `sla_summary.json` into `out_dir`.
 
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """pyarrow's CSV writer: several times faster than DataFrame.to_csv on a million rows."""
+    The CSV goes through pyarrow's writer, several times faster than `DataFrame.to_csv` on a million rows.
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    frame = result.tickets
+    arrays = [
+        _iso_array(frame[c]) if isinstance(frame[c].dtype, pd.DatetimeTZDtype) else pa.array(frame[c], from_pandas=True)
+        for c in frame.columns
+    ]
+    tickets_path = out / "sla_tickets.csv"
+    pacsv.write_csv(pa.table(arrays, names=[str(c) for c in frame.columns]), tickets_path,
+                    write_options=pacsv.WriteOptions(quoting_style="needed"))
+    summary_path = out / "sla_summary.json"
+    summary_path.write_text(json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return {"tickets": tickets_path, "summary": summary_path}

@@ -12,6 +12,7 @@ report instead of being rebuilt by hand in a spreadsheet:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ import pandas as pd
 
 from auditbridge.period import Period
 
+STATES = ("met", "breached", "open_within", "open_breached", "no_target", "cancelled", "unknown")
 CLOCK_STATES = ("met", "breached", "open_within", "open_breached", "no_target", "unknown")
 AGE_BUCKETS = (("<1d", 0, 1), ("1-3d", 1, 3), ("3-7d", 3, 7), ("7-30d", 7, 30), (">30d", 30, None))
 PRIORITY_ORDER = ("P1", "P2", "P3", "P4", "P5", "none")
@@ -30,61 +32,107 @@ def _num(value: float | None, digits: int = 2) -> float | None:
     return round(float(value), digits)
 
 
-def _keys(tickets: pd.DataFrame, column: str) -> pd.Series:
-    """The grouping key of each ticket; empty or absent values become `none`."""
+def _codes(values: pd.Series, categories: tuple[str, ...]) -> np.ndarray:
+    """Integer codes of a state column in `categories` order (-1 for anything else)."""
+    if isinstance(values.dtype, pd.CategoricalDtype) and tuple(values.cat.categories) == categories:
+        return values.cat.codes.to_numpy(dtype=np.int64)
+    return pd.Categorical(values.astype("string"), categories=list(categories)).codes.astype(np.int64)
+
+
+def _keys(tickets: pd.DataFrame, column: str) -> tuple[np.ndarray, list[str]]:
+    """Group codes and labels of a column; empty or absent values are the group `none`."""
     if column not in tickets.columns:
-        return pd.Series("none", index=tickets.index, dtype="string")
+        return np.zeros(len(tickets), np.int64), ["none"]
+    if isinstance(tickets[column].dtype, pd.CategoricalDtype):
+        cats = [str(c) for c in tickets[column].cat.categories]
+        codes = tickets[column].cat.codes.to_numpy(dtype=np.int64)
+        return np.where(codes < 0, len(cats), codes), [*cats, "none"]
     text = tickets[column].astype("string").str.strip()
-    return text.mask(text.isna() | (text == ""), "none").fillna("none")
+    codes, uniques = pd.factorize(text.mask(text == ""), use_na_sentinel=True)
+    labels = [str(u) for u in uniques]
+    codes = np.asarray(codes, dtype=np.int64)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(labels), codes)
+        labels.append("none")
+    return codes, labels
 
 
-def _clock_tables(sub: pd.DataFrame, key: pd.Series, clock: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """State counts per key and (median, p90) of completed clocks per key, each one vectorised pass."""
-    state = sub[f"{clock}_state"]
-    counts = pd.crosstab(key, state).reindex(columns=list(CLOCK_STATES), fill_value=0)
-    done_col = "first_response_used_at" if clock == "first_response" else "resolved_used_at"
-    elapsed = sub[f"{clock}_elapsed_s"]
-    completed = sub[done_col].notna() & elapsed.notna()
-    values = elapsed[completed].astype("float64")
-    if len(values):
-        q = values.groupby(key[completed]).quantile([0.5, 0.9]).unstack()
-        q.columns = ["median_s", "p90_s"]
-    else:
-        q = pd.DataFrame(columns=["median_s", "p90_s"], dtype="float64")
-    return counts, q
+def group_quantiles(group: np.ndarray, values: np.ndarray, n_groups: int, qs: tuple[float, ...]) -> np.ndarray:
+    """Quantiles of `values` per group (linear interpolation, as numpy/pandas), NaN for empty groups.
 
-
-def _clock(counts: pd.Series, q: pd.Series | None) -> dict[str, Any]:
-    out: dict[str, Any] = {s: int(counts.get(s, 0)) for s in CLOCK_STATES}
-    judged = out["met"] + out["breached"]
-    out["compliance_pct"] = _num(out["met"] / judged * 100) if judged else None
-    out["median_s"] = _num(q["median_s"], 1) if q is not None else None
-    out["p90_s"] = _num(q["p90_s"], 1) if q is not None else None
+    Values are sorted once, then a stable sort by group keeps each group's values in order; every group's
+    ranks are then read at once.
+    """
+    out = np.full((n_groups, len(qs)), np.nan)
+    if len(values) == 0:
+        return out
+    by_value = np.argsort(values, kind="stable")
+    small = np.int16 if n_groups < 2**15 else np.int64  # small ints sort in linear time (radix)
+    order = by_value[np.argsort(group[by_value].astype(small), kind="stable")]
+    v = values[order]
+    sizes = np.bincount(group, minlength=n_groups)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    has = sizes > 0
+    for j, q in enumerate(qs):
+        rank = q * (sizes[has] - 1)
+        lo = np.floor(rank).astype(np.int64)
+        hi = np.minimum(lo + 1, sizes[has] - 1)
+        frac = rank - lo
+        base = offsets[has]
+        out[has, j] = v[base + lo] + frac * (v[base + hi] - v[base + lo])
     return out
 
 
-def group_figures(tickets: pd.DataFrame, key: pd.Series, order: list[str] | None = None) -> list[dict[str, Any]]:
-    """GROUP dicts (docs/architecture.md) for every value of `key`, cancelled tickets counted apart."""
-    cancelled = tickets["resolution_state"] == "cancelled"
-    live = tickets[~cancelled.to_numpy(dtype=bool)]
-    lkey = key[~cancelled.to_numpy(dtype=bool)]
-    sizes = lkey.value_counts()
-    cancelled_counts = key[cancelled.to_numpy(dtype=bool)].value_counts()
-    tables = {c: _clock_tables(live, lkey, c) for c in ("first_response", "resolution")}
-    reopened = live["reopened"].astype(bool).groupby(lkey).sum() if len(live) else pd.Series(dtype="int64")
-    keys = list(dict.fromkeys([*(order or []), *sizes.sort_values(ascending=False, kind="stable").index.tolist(),
-                               *cancelled_counts.index.tolist()]))
+@dataclass
+class _Clock:
+    state: np.ndarray  # codes in STATES order
+    elapsed: np.ndarray  # float, NaN when unknown
+    done: np.ndarray  # bool: the clock stopped by as-of
+
+
+def _clock_arrays(tickets: pd.DataFrame, clock: str) -> _Clock:
+    done_col = "first_response_used_at" if clock == "first_response" else "resolved_used_at"
+    elapsed = tickets[f"{clock}_elapsed_s"].to_numpy(dtype=np.float64, na_value=np.nan)
+    return _Clock(_codes(tickets[f"{clock}_state"], STATES), elapsed,
+                  tickets[done_col].notna().to_numpy(dtype=bool) & ~np.isnan(elapsed))
+
+
+def group_figures(tickets: pd.DataFrame, codes: np.ndarray, labels: list[str],
+                  order: list[str] | None = None, clocks: dict[str, _Clock] | None = None) -> list[dict[str, Any]]:
+    """GROUP dicts (docs/architecture.md) for every label; cancelled tickets are counted apart."""
+    clocks = clocks or {c: _clock_arrays(tickets, c) for c in ("first_response", "resolution")}
+    g = len(labels)
+    cancelled = clocks["resolution"].state == STATES.index("cancelled")
+    live = ~cancelled
+    sizes = np.bincount(codes[live], minlength=g)
+    n_cancelled = np.bincount(codes[cancelled], minlength=g)
+    reopened = np.bincount(codes[live], weights=tickets["reopened"].to_numpy(dtype=bool)[live], minlength=g)
+    per_clock = {}
+    ns = len(STATES)
+    for name, ck in clocks.items():
+        counts = np.bincount(codes[live] * ns + ck.state[live], minlength=g * ns).reshape(g, ns)
+        sel = live & ck.done
+        q = group_quantiles(codes[sel], ck.elapsed[sel], g, (0.5, 0.9))
+        per_clock[name] = (counts, q)
+    rank = {k: i for i, k in enumerate(order or [])}
+    present = [i for i in range(g) if sizes[i] or n_cancelled[i]]
+    present.sort(key=lambda i: (rank.get(labels[i], len(rank)), -int(sizes[i]), labels[i]))
     out = []
-    for k in keys:
-        if k not in sizes.index and k not in cancelled_counts.index:
-            continue
-        group: dict[str, Any] = {"key": k, "tickets": int(sizes.get(k, 0)), "cancelled": int(cancelled_counts.get(k, 0)),
-                                 "reopened": int(reopened.get(k, 0))}
-        for clock, (counts, q) in tables.items():
-            c_row = counts.loc[k] if k in counts.index else pd.Series(dtype="int64")
-            q_row = q.loc[k] if k in q.index else None
-            group[clock] = _clock(c_row, q_row)
+    for i in present:  # one iteration per group (a handful), never per ticket
+        group: dict[str, Any] = {"key": labels[i], "tickets": int(sizes[i]), "cancelled": int(n_cancelled[i]),
+                                 "reopened": int(reopened[i])}
+        for name, (counts, q) in per_clock.items():
+            group[name] = _clock({s: int(counts[i, STATES.index(s)]) for s in CLOCK_STATES}, q[i])
         out.append(group)
+    return out
+
+
+def _clock(counts: dict[str, int], q: np.ndarray | None) -> dict[str, Any]:
+    out: dict[str, Any] = {s: int(counts.get(s, 0)) for s in CLOCK_STATES}
+    judged = out["met"] + out["breached"]
+    out["compliance_pct"] = _num(out["met"] / judged * 100) if judged else None
+    out["median_s"] = _num(q[0], 1) if q is not None else None
+    out["p90_s"] = _num(q[1], 1) if q is not None else None
     return out
 
 
@@ -93,31 +141,39 @@ def summarise(
     at_risk_share: float, goal_names: list[str] | None = None, extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`sla_summary.json` from the per-ticket frame of `engine.compute_sla` (tickets in scope only)."""
-    cancelled = (tickets["resolution_state"] == "cancelled").to_numpy(dtype=bool)
-    live = tickets[~cancelled]
-    n_live = len(live)
-    everyone = pd.Series("all", index=tickets.index, dtype="string")
-    overall = group_figures(tickets, everyone)
+    clocks = {c: _clock_arrays(tickets, c) for c in ("first_response", "resolution")}
+    res_state = clocks["resolution"].state
+    fr_state = clocks["first_response"].state
+    cancelled = res_state == STATES.index("cancelled")
+    live = ~cancelled
+    n_live = int(live.sum())
+    overall = group_figures(tickets, np.zeros(len(tickets), np.int64), ["all"], clocks=clocks)
     overall_group = overall[0] if overall else {
         "tickets": 0, "cancelled": 0, "reopened": 0,
-        **{c: _clock(pd.Series(dtype="int64"), None) for c in ("first_response", "resolution")}}
+        **{c: _clock({}, None) for c in ("first_response", "resolution")}}
     overall_group.pop("key", None)
 
-    goal_key = _keys(tickets, "goal")
-    prio = _keys(live, "priority")
-    no_priority = int((prio == "none").sum())
-    with_history = live["history"].astype(bool)
-    open_live = live["is_open"].astype(bool)
-    ages = live.loc[open_live.to_numpy(dtype=bool), "age_s"].to_numpy(dtype=np.int64)
+    def by(column: str, order: list[str] | None = None) -> list[dict[str, Any]]:
+        codes, labels = _keys(tickets, column)
+        return group_figures(tickets, codes, labels, order=order, clocks=clocks)
+
+    prio_codes, prio_labels = _keys(tickets, "priority")
+    no_priority = int((live & (prio_codes == (prio_labels.index("none") if "none" in prio_labels else -2))).sum())
+    history = tickets["history"].to_numpy(dtype=bool)
+    reopened = tickets["reopened"].to_numpy(dtype=bool)
+    open_live = tickets["is_open"].to_numpy(dtype=bool) & live
+    ages = tickets["age_s"].to_numpy(dtype=np.int64)[open_live]
     buckets = []
     for label, lo, hi in AGE_BUCKETS:
         sel = ages >= lo * 86400
         if hi is not None:
             sel &= ages < hi * 86400
         buckets.append({"bucket": label, "count": int(sel.sum())})
-    open_breached = int((open_live & ((live["resolution_state"].isin(["open_breached", "breached"]))
-                                      | (live["first_response_state"] == "open_breached"))).sum())
+    past = np.isin(res_state, [STATES.index("open_breached"), STATES.index("breached")]) | (
+        fr_state == STATES.index("open_breached"))
+    open_breached = int((open_live & past).sum())
     as_of = pd.Timestamp(as_of_s, unit="s", tz="UTC").tz_convert(timezone)
+    with_history = live & history
     summary: dict[str, Any] = {
         "period": period.to_dict(),
         "as_of": as_of.isoformat(),
@@ -125,21 +181,21 @@ def summarise(
         "events_available": bool(events_available),
         "tickets_in_scope": int(len(tickets)),
         "cancelled": int(cancelled.sum()),
-        "pauses_unknown": int((~with_history).sum()),
-        "unknown": int((live["resolution_state"] == "unknown").sum()),
+        "pauses_unknown": int((live & ~history).sum()),
+        "unknown": int((res_state == STATES.index("unknown")).sum()),
         "no_priority_share": _num(no_priority / n_live, 4) if n_live else None,
         "no_priority": no_priority,
-        "reopen_rate": (_num(live.loc[with_history.to_numpy(dtype=bool), "reopened"].astype(bool).mean(), 4)
+        "reopen_rate": (_num(reopened[with_history].mean(), 4)
                         if events_available and bool(with_history.any()) else None),
-        "reopened": int(live["reopened"].astype(bool).sum()),
+        "reopened": int((reopened & live).sum()),
         "open_breached": open_breached,
-        "at_risk": int(live["at_risk"].astype(bool).sum()),
+        "at_risk": int((tickets["at_risk"].to_numpy(dtype=bool) & live).sum()),
         "at_risk_share": float(at_risk_share),
         "overall": overall_group,
-        "by_goal": group_figures(tickets, goal_key, order=[*(goal_names or []), "none"]),
-        "by_priority": group_figures(tickets, _keys(tickets, "priority"), order=list(PRIORITY_ORDER)),
-        "by_department": group_figures(tickets, _keys(tickets, "department")),
-        "by_category": group_figures(tickets, _keys(tickets, "category")),
+        "by_goal": by("goal", order=[*(goal_names or []), "none"]),
+        "by_priority": group_figures(tickets, prio_codes, prio_labels, order=list(PRIORITY_ORDER), clocks=clocks),
+        "by_department": by("department"),
+        "by_category": by("category"),
         "backlog": {"open": int(open_live.sum()), "age_buckets": buckets},
         "definitions": {
             "compliance_pct": "met / (met + breached) x 100; open clocks are counted apart",
