@@ -193,7 +193,6 @@ class _Context:
     directory: pd.DataFrame | None
     timezone: str
     zombie_days: int
-    used_tools: np.ndarray  # tools with at least one usage row
     user_dept: np.ndarray | None = None  # per user: department code
     departments: list[str] | None = None
     group_tu: np.ndarray | None = None  # per pair: department group code (len(departments) = other)
@@ -252,7 +251,6 @@ class _Context:
             before=any_per(tu[counted & (data.day < w0)], n_pairs),
             row_tu=k_tu, row_day=k_day, row_weight=weight, raw_days=raw_days, lic=lic,
             assignments=assignments, directory=directory, timezone=timezone, zombie_days=zombie_days,
-            used_tools=np.unique(tool),
         )
         ctx._period = period
         ctx._departments(data)

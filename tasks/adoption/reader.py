@@ -29,8 +29,8 @@ from auditbridge.errors import DataError, Problem, ProblemCollector
 USAGE_COLUMNS = ("tool", "user", "at", "action", "count", "department")
 TEXT_COLUMNS = ("tool", "user", "action", "department")
 _DICT = pa.dictionary(pa.int32(), pa.string())
-_NS_PER_MIN = 60_000_000_000
-_QUARTER_HOUR_MIN = 15
+_NS_PER_QUARTER = 15 * 60 * 1_000_000_000
+_NS_PER_DAY = 86_400 * 1_000_000_000
 _MAX_TABLE = 10_000_000  # quarter-hours in the offset table (285 years); beyond, pandas converts row by row
 _REQUIRED_MSG = "a value is required here (every usage row needs tool, user and at)"
 
@@ -68,7 +68,7 @@ def read_usage(path: str | Path, *, audit_timezone: str, timezone: str | None = 
         try:
             present = [c for c in USAGE_COLUMNS if c in pq.read_schema(path).names]
             _check_required(name, present)
-            table = pq.read_table(path, columns=present)
+            table = pq.read_table(path, columns=present, read_dictionary=[c for c in TEXT_COLUMNS if c in present])
         except DataError:
             raise
         except Exception as exc:  # pyarrow raises many kinds
@@ -178,8 +178,10 @@ def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     if cats.size:
         present = stripped.notna().to_numpy()
         lookup[:-1][present] = np.searchsorted(cats, stripped[present].to_numpy(dtype=object)).astype(np.int32)
-    indices = arr.indices.fill_null(len(stripped)).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    return lookup[indices], cats
+    indices = arr.indices
+    if indices.null_count:
+        indices = indices.fill_null(len(stripped))
+    return lookup[indices.to_numpy(zero_copy_only=False)], cats
 
 
 def _numbers(column: pa.ChunkedArray, name: str, collector: ProblemCollector) -> np.ndarray:
@@ -247,17 +249,18 @@ def utc_ns_to_local_days(ns: np.ndarray, tz: str) -> np.ndarray:
     if ns.size == 0:
         return np.zeros(0, dtype=np.int32)
     ns = ns.astype(np.int64, copy=False)
-    minutes = ns // _NS_PER_MIN
-    quarters = minutes // _QUARTER_HOUR_MIN
+    quarters = ns // _NS_PER_QUARTER
     lo, hi = int(quarters.min()), int(quarters.max())
     if hi - lo >= _MAX_TABLE:
         wall = pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC").tz_convert(tz).tz_localize(None)
-        return (wall.asi8 // (_NS_PER_MIN * 1440)).astype(np.int32)
-    grid = (np.arange(lo, hi + 1, dtype=np.int64) * _QUARTER_HOUR_MIN * _NS_PER_MIN).view("datetime64[ns]")
-    utc = pd.DatetimeIndex(grid).tz_localize("UTC")
-    offset_min = ((utc.tz_convert(tz).tz_localize(None).asi8 - utc.asi8) // _NS_PER_MIN).astype(np.int64)
-    local = minutes + offset_min[quarters - lo]
-    return (local // 1440).astype(np.int32)
+        return (wall.asi8 // _NS_PER_DAY).astype(np.int32)
+    utc = pd.DatetimeIndex((np.arange(lo, hi + 1, dtype=np.int64) * _NS_PER_QUARTER).view("datetime64[ns]")).tz_localize("UTC")
+    offset = utc.tz_convert(tz).tz_localize(None).asi8 - utc.asi8
+    quarters -= lo
+    local = offset[quarters]
+    local += ns
+    local //= _NS_PER_DAY
+    return local.astype(np.int32)
 
 
 def concat_usage(parts: list[UsageArrays]) -> UsageArrays:
