@@ -200,16 +200,25 @@ def _harmless(df: pd.DataFrame, column: str) -> bool:
 
 
 def pseudonymise_people(values: pd.Series, key: bytes) -> pd.Series:
-    """Each person of a cell -> pseudonym; several people stay several (`p_a; p_b`), in the order written."""
+    """Each person of a cell -> pseudonym; several people stay several (`p_a; p_b`), in the order written.
+
+    Multi-person cells are handled per distinct cell (GLPI repeats the same technician pairs), so the Python work
+    grows with the number of distinct combinations, not with rows.
+    """
     text = values.astype("string")
-    multi = text.str.contains(PERSON_SEP.strip(), regex=False, na=False)
-    out = pseudonymise(text, key)
+    sep = PERSON_SEP.strip()
+    multi = text.str.contains(sep, regex=False, na=False)
+    out = pseudonymise(text.where(~multi), key)
     if multi.any():
-        parts = text[multi].str.split(PERSON_SEP.strip()).explode().str.strip()
-        parts = parts[parts.notna() & (parts != "")]
-        pseudo = pseudonymise(parts, key)
-        joined = pseudo.groupby(level=0, sort=False).agg(lambda s: PERSON_SEP.join(s.dropna()))
-        out = out.where(~multi, joined.reindex(out.index).astype("string"))
+        codes, uniques = pd.factorize(text[multi])
+        split = [[p.strip() for p in str(u).split(sep) if p.strip()] for u in uniques]
+        flat = pseudonymise(pd.Series([p for parts in split for p in parts], dtype="string"), key).tolist()
+        joined, i = [], 0
+        for parts in split:
+            joined.append(PERSON_SEP.join(flat[i:i + len(parts)]))
+            i += len(parts)
+        mapped = pd.Series(pd.array(joined, dtype="string")[codes], index=text[multi].index)
+        out = out.where(~multi, mapped.reindex(out.index))
     return out
 
 

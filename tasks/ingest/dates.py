@@ -164,19 +164,34 @@ def _parse_column(text: pd.Series, templates: list[str], order: str | None) -> t
 
 def decide_order(texts: dict[str, pd.Series], templates: dict[str, list[str]], hint: str | None) -> tuple[str | None, str | None]:
     """Day-first or month-first for the whole file: the order under which more numeric dates are valid.
-    Returns (order, note); order is None when the file has no numeric day/month dates."""
+
+    Counted first on a sample of distinct values of every column (cheap, and almost always decisive: one day
+    above 12 settles it); only when the sample cannot tell are the whole columns counted. Values contradicting
+    the chosen order are then reported by the parse. Returns (order, note); order is None when the file has no
+    numeric day/month dates.
+    """
     ambiguous = {c: [t for t in ts if "{A}" in t] for c, ts in templates.items()}
     if not any(ambiguous.values()):
         return None, None
-    valid = {ORDER_DAY: 0, ORDER_MONTH: 0}
-    for col, ts in ambiguous.items():
-        if not ts:
-            continue
-        for order in valid:
-            ok = pd.Series(False, index=texts[col].index)
-            for t in ts:
-                ok |= _parse_with(texts[col], _ordered(t, order)).notna()
-            valid[order] += int(ok.sum())
+
+    def count(sample: bool) -> dict[str, int]:
+        valid = {ORDER_DAY: 0, ORDER_MONTH: 0}
+        for col, ts in ambiguous.items():
+            if not ts:
+                continue
+            values = texts[col].dropna()
+            if sample:
+                values = pd.Series(pd.unique(values.to_numpy())[:SAMPLE_DISTINCT], dtype="string")
+            for order in valid:
+                ok = pd.Series(False, index=values.index)
+                for t in ts:
+                    ok |= _parse_with(values, _ordered(t, order)).notna()
+                valid[order] += int(ok.sum())
+        return valid
+
+    valid = count(sample=True)
+    if valid[ORDER_DAY] == valid[ORDER_MONTH]:
+        valid = count(sample=False)
     if valid[ORDER_DAY] == valid[ORDER_MONTH]:
         chosen = hint or ORDER_DAY
         return chosen, (f"no date in the file has a day above 12, so day and month cannot be told apart: read as "

@@ -153,7 +153,8 @@ class ChartHelpers:
         bars, rows = [], []
         for g in sorted_priorities(groups):
             value = clock_compliance(g, clock)
-            bar = charts.Bar(labels.get(str(g.get("key")), str(g.get("key"))), value, fmt.percent(value, self.lang))
+            bar = charts.Bar(labels.get(str(g.get("key")), str(g.get("key"))), value,
+                             fmt.percent(value, self.lang, 1))
             bars.append(bar)
             c = g.get(clock) or {}
             rows.append([bar.label, bar.text, fmt.number(c.get("met"), self.lang),

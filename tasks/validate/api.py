@@ -164,11 +164,14 @@ def _gx_frame(df: pd.DataFrame, planned: list[PlannedCheck]) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) \
                 and isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
             values = values.astype("float64")
-        data[col] = values.to_numpy() if isinstance(values.dtype, np.dtype) else values.array
+        elif pd.api.types.is_string_dtype(values) and isinstance(values.dtype, pd.StringDtype):
+            values = pd.Series(values.to_numpy(dtype=object, na_value=None), dtype=object)
+        data[col] = values.array if values.dtype != object else values.to_numpy()
     for p in planned:
         for name, series in p.derived.items():
             data[name] = series.array
-    return pd.DataFrame(data, index=pd.RangeIndex(len(df)))
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(df)))
+    return frame.astype({c: object for c, v in data.items() if getattr(v, "dtype", None) == object})
 
 
 def _run_gx(frame: pd.DataFrame, planned: list[PlannedCheck], result_format: str) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from tasks.ingest.formats._usage_common import (
     iso_utc,
     load_json,
     mark,
+    note,
     refuse,
     require_objects,
     usage_frame,
@@ -81,6 +82,11 @@ def _report_items(ctx: ReadContext, doc) -> list[tuple[str, dict]]:
         if not isinstance(page, dict) or page.get("kind") != "admin#reports#usageReports":
             found = page.get("kind") if isinstance(page, dict) else type(page).__name__
             refuse(ctx, f"is not {EXPECTED}", column=f"{where}kind", value=found)
+        if page.get("nextPageToken"):
+            note(ctx, f"{where}nextPageToken is set: this response is one page of a longer report, save every page")
+        for warning in page.get("warnings") or []:
+            if isinstance(warning, dict):
+                note(ctx, f"Google says: {warning.get('message', warning.get('code'))}")
         reports = page.get("usageReports", [])  # a day without data has warnings and no usageReports
         if not isinstance(reports, list):
             refuse(ctx, "expected a list of usage reports", column=f"{where}usageReports", value=type(reports).__name__)

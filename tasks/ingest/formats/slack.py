@@ -24,6 +24,7 @@ from tasks.ingest.formats._usage_common import (
     item_list,
     load_json,
     mark,
+    note,
     refuse,
     require_objects,
     usage_frame,
@@ -49,6 +50,11 @@ class Slack:
             refuse(ctx, f"is a Slack error response (error {doc.get('error')!r}), not access logs", column="ok")
         logins = item_list(ctx, doc, "logins", EXPECTED)
         require_objects(ctx, logins, "logins")
+        paging = doc.get("paging") if isinstance(doc.get("paging"), dict) else {}
+        page, pages = pd.to_numeric(pd.Series([paging.get("page"), paging.get("pages")]), errors="coerce").fillna(1)
+        if pages > page:
+            note(ctx, f"page {paging.get('page')} of {paging.get('pages')} of the Slack access logs: the other pages "
+                 "are missing from this file")
         if not logins:
             return {"usage": empty_usage()}
         items = pd.DataFrame.from_records(logins, columns=["username", "date_first", "date_last", "count", "user_agent"])

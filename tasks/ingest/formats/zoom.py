@@ -19,6 +19,7 @@ from tasks.ingest.formats._usage_common import (
     item_list,
     load_json,
     mark,
+    note,
     require_objects,
     slug_series,
     usage_frame,
@@ -36,8 +37,12 @@ class Zoom:
         return 0.95 if text.startswith("{") and '"activity_logs"' in text else 0.0
 
     def read(self, ctx: ReadContext) -> dict[str, pd.DataFrame]:
-        logs = item_list(ctx, load_json(ctx, EXPECTED), "activity_logs", EXPECTED)
+        doc = load_json(ctx, EXPECTED)
+        logs = item_list(ctx, doc, "activity_logs", EXPECTED)
         require_objects(ctx, logs, "activity_logs")
+        if doc.get("next_page_token"):
+            note(ctx, f"one page of a longer Zoom report ({len(logs)} of {doc.get('total_records', 'more')} records): "
+                 "save every page (next_page_token) to count all sign-ins")
         if not logs:
             return {"usage": empty_usage()}
         items = pd.DataFrame.from_records(logs, columns=["email", "time", "type"])
