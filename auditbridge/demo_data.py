@@ -7,14 +7,15 @@ demo runs (`anchor`) plus the started current quarter:
   ../shared/samples/glpi (UTF-8 BOM, `;`, every field quoted, trailing `;`, bare LF, ids with a thousands
   space, `DD-MM-YYYY HH:MM` in Europe/Paris local time, prose durations), so the demo goes through the real
   GLPI importer rather than a canonical shortcut. Two columns beyond the sample's 15:
-  `Demandeur - Groupe` (GLPI's requester-group search option, section "Demandeur", field "Groupe"; it
-  carries the requester's department) and `Statistiques - Délai de prise en compte` (GLPI's
-  `takeintoaccount_delay_stat`, "Take into account time", the TTO clock). GLPI has no search option that
-  exports the take-into-account *date* (the `takeintoaccountdate` column is not offered in the export), so
-  the first response is only given as that delay, like GLPI does; the exact instant is in
-  `ticket_events.csv` (the first "En cours" event). Both GLPI delays are business time, as GLPI computes
-  them with the entity's calendar: office seconds of the demo calendar, the resolution delay net of the
-  time spent "En attente"; a ticket not yet resolved / taken into account shows `0 seconde`, as GLPI does.
+  `Demandeur - Groupe demandeur` (search option 71, "Requester group", in section "Demandeur": GLPI's
+  English export writes it `Requester - Requester Group`; it carries the requester's department) and
+  `Statistiques - Délai de prise en compte` (option 150, `takeintoaccount_delay_stat`, "Take into account
+  time", GLPI's TTO clock). No take-into-account *date* column was found among GLPI's ticket search
+  options, so the first response is given as that delay, as GLPI exports it; the exact instant is also in
+  `ticket_events.csv` (the first "En cours" event). The delays are those of an entity without a business calendar (GLPI's
+  default): wall-clock seconds, the resolution delay net of the time spent "En attente", so an importer
+  gets the first response back as opening + delay. A ticket not yet resolved / taken into account shows
+  `0 seconde`, as GLPI does.
 - `ticket_events.csv`: the status history in canonical `ticket_events` columns (consistent with the
   export: the last event of each ticket is its exported status). Tickets wait for the requester
   ("En attente"), some are planned, some are reopened; resolved tickets close 7 days later (GLPI's
@@ -62,7 +63,7 @@ DEPARTMENTS: dict[str, int] = {
 GLPI_COLUMNS = [
     "ID", "Titre", "Entité", "Statut", "Dernière modification", "Date d'ouverture", "Date de clôture",
     "Priorité", "Demandeur - Demandeur", "Attribué à - Technicien", "Catégorie", "Lieu", "Date de résolution",
-    "Statistiques - Délai de résolution", "Attribué à - Groupe de techniciens", "Demandeur - Groupe",
+    "Statistiques - Délai de résolution", "Attribué à - Groupe de techniciens", "Demandeur - Groupe demandeur",
     "Statistiques - Délai de prise en compte",
 ]
 STATUS_CANONICAL = {
@@ -350,7 +351,8 @@ def make_tickets(window: Window, people: pd.DataFrame, seed: int) -> tuple[pd.Da
     final = last["status_raw"].reindex(np.arange(n)).to_numpy()
     solved_now = np.isin(final, ["Résolu", "Clos"])
     taken = final != "Nouveau"
-    paused = np.where(waits & (t_resume <= t_last_solve), clock.between(t_pending, t_resume), 0)
+    # GLPI's statistics, wall clock (an entity without calendar): the resolution delay excludes the wait
+    paused = np.where(waits & (t_resume <= t_last_solve), t_resume - t_pending, 0)
     tickets = pd.DataFrame({
         "ticket_id": ids, "created": created, "last_modified": last["at"].reindex(np.arange(n)).to_numpy(),
         "status_raw": final, "priority_raw": priority,
@@ -358,8 +360,8 @@ def make_tickets(window: Window, people: pd.DataFrame, seed: int) -> tuple[pd.Da
         "category": [CATEGORIES[c][0] for c in category], "group": [CATEGORIES[c][1] for c in category],
         "subject": [CATEGORIES[c][2][k % len(CATEGORIES[c][2])] for c, k in zip(category, rng.integers(0, 6, n), strict=True)],
         "solved_at": np.where(solved_now, t_last_solve, -1), "closed_at": np.where(final == "Clos", t_closed, -1),
-        "solve_delay_s": np.where(solved_now, clock.between(created, t_last_solve) - paused, 0),
-        "take_delay_s": np.where(taken, clock.between(created, t_assigned), 0),
+        "solve_delay_s": np.where(solved_now, t_last_solve - created - paused, 0),
+        "take_delay_s": np.where(taken, t_assigned - created, 0),
         "taken": taken,
     })
     tickets = _add_people_cells(tickets, people, rng)
@@ -449,7 +451,7 @@ def glpi_frame(tickets: pd.DataFrame) -> pd.DataFrame:
         "Date de résolution": _glpi_date(t["solved_at"]),
         "Statistiques - Délai de résolution": french_duration(t["solve_delay_s"]),
         "Attribué à - Groupe de techniciens": t["group"],
-        "Demandeur - Groupe": t["department"],
+        "Demandeur - Groupe demandeur": t["department"],
         "Statistiques - Délai de prise en compte": french_duration(t["take_delay_s"]),
     }, columns=GLPI_COLUMNS).astype("string")
 

@@ -97,7 +97,7 @@ def test_glpi_file_is_in_glpis_dialect(demo, glpi):
     assert found["bom"] and found["newline_at_end"] and not found["crlf"]
     assert found["all_quoted_with_trailing_semicolon"]
     assert found["fields_per_line"] == {17}  # the 15 columns of the real export + requester group + TTO
-    assert glpi.columns.tolist() == SAMPLE_HEADER + ["Demandeur - Groupe", "Statistiques - Délai de prise en compte"]
+    assert glpi.columns.tolist() == SAMPLE_HEADER + ["Demandeur - Groupe demandeur", "Statistiques - Délai de prise en compte"]
 
 
 @pytest.mark.samples
@@ -342,3 +342,35 @@ def test_ensure_demo_generates_once_per_anchor(tmp_path, monkeypatch):
     ensure_demo(tmp_path, date(2027, 1, 5))  # another day of the demo: stale, regenerated
     assert calls == [date(2027, 1, 5)]
     assert '"anchor": "2027-01-05"' in (tmp_path / "demo" / demo_data.STAMP).read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------- through the real importers
+
+
+def test_demo_files_go_through_the_real_importers(demo, glpi, events):
+    pytest.importorskip("tasks.ingest.formats.glpi")
+    from tasks.ingest.api import ingest
+
+    key = b"demo-test-key"
+    tickets = ingest([str(demo["tickets"])], fmt="auto", timezone=TZ, pseudonym_key=key)
+    assert tickets.format == "glpi" and not tickets.problems
+    t = tickets.datasets["tickets"].set_index("ticket_id")
+    assert len(t) == len(glpi) == demo["tickets"].read_bytes().count(b"\n") - 1  # one row per line but the header
+    glpi_status = {"Nouveau": "new", "En cours (Attribué)": "open", "En cours (Planifié)": "open",
+                   "En attente": "pending", "Résolu": "resolved", "Clos": "closed"}
+    assert t["status"].value_counts().to_dict() == glpi["Statut"].map(glpi_status).value_counts().to_dict()
+    assert t["priority"].isna().sum() == (glpi["Priorité"] == "").sum()
+    assert t["department"].notna().all() and set(t["department"]) == set(glpi["Demandeur - Groupe demandeur"])
+    assert t["requester"].str.startswith("p_").all()  # pseudonymised at ingestion: no name survives
+    # the first response the importer rebuilds (opening + GLPI's delay, both cut to the minute) is the
+    # first "open" event of the history within two minutes
+    first_open = events[events["status"] == "open"].groupby("ticket_id")["at"].min()
+    gap = (t["first_response_at"].reindex(first_open.index) - first_open).abs()
+    assert gap.max() <= pd.Timedelta(minutes=2)
+
+    history = ingest([str(demo["ticket_events"])], fmt="generic", kind="ticket_events", pseudonym_key=key)
+    assert len(history.datasets["ticket_events"]) == len(events)
+    usage = ingest([str(demo["audit_config"].parent / "usage" / "*.csv")], fmt="generic", pseudonym_key=key)
+    lines = sum(demo[f"usage_{t}"].read_bytes().count(b"\n") - 1 for t in ("crm", "m365", "erp", "helpdesk", "hr", "bi"))
+    assert len(usage.datasets["usage"]) == lines
+    assert usage.datasets["usage"]["user"].str.startswith("p_").all()
