@@ -128,3 +128,16 @@ def test_forcing_a_kind_the_format_cannot_give_is_a_usage_error(tmp_path):
     doc = {"activity_logs": [{"email": "a@x.com", "time": "2021-01-25T14:39:42Z", "type": "Sign in"}]}
     with pytest.raises(UsageError, match="zoom produces usage, not licences"):
         ingest([write(tmp_path, "zoom.json", doc)], pseudonym_key=KEY, kind="licences")
+
+
+def test_partial_pages_are_said_in_the_notes(tmp_path):
+    zoom = {"activity_logs": [{"email": "a@x.com", "time": "2021-01-25T14:39:42Z", "type": "Sign in"}],
+            "next_page_token": "abc", "total_records": 31}
+    slack = {"ok": True, "logins": [slack_item()], "paging": {"count": 100, "total": 250, "page": 1, "pages": 3}}
+    google = {"kind": "admin#reports#usageReports", "usageReports": [],
+              "warnings": [{"code": "PARTIAL_DATA_AVAILABLE", "message": "Data for 2026-07-01 is not available yet"}]}
+    r = ingest([write(tmp_path, "z.json", zoom), write(tmp_path, "s.json", slack), write(tmp_path, "g.json", google)],
+               pseudonym_key=KEY)
+    notes = "\n".join(r.notes)
+    assert "1 of 31 records" in notes and "page 1 of 3" in notes and "Data for 2026-07-01 is not available" in notes
+    assert len(r.datasets["usage"]) == 2  # zoom 1 + slack 1; the empty Google day adds nothing
