@@ -69,3 +69,18 @@ def make_environment(lang: str) -> Environment:
 def gettext_for(lang: str):
     """Plain `gettext` of a language, for texts built outside templates (CSV headlines)."""
     return translations(lang).gettext
+
+
+def extract_messages() -> list[str]:
+    """Every msgid used by the templates, in order of first use: what each catalogue must translate.
+
+    Maintainers regenerate the catalogues from this list; the tests check that none is missing.
+    """
+    from babel.messages.extract import extract_from_dir
+
+    found = extract_from_dir(
+        str(templates_dir()),
+        method_map=[("**.j2", "jinja2.ext:babel_extract")],
+        options_map={"**.j2": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}},
+    )
+    return list(dict.fromkeys(msg for _, _, msg, _, _ in found if isinstance(msg, str)))
