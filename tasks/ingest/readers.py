@@ -50,6 +50,25 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         return data.decode("cp1252", errors="replace"), "cp1252"
 
 
+def utf8_payload(data: bytes, name: str) -> memoryview | bytes:
+    """The file as UTF-8 bytes for pyarrow, copying only when it must be transcoded (UTF-16, Windows-1252).
+
+    UTF-8 is validated by decoding (the result is discarded) so that a Windows-1252 file is recognised as a whole,
+    not cell by cell; a UTF-8 BOM is skipped without copying.
+    """
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        raise DataError(Problem(name, "the file is empty: expected an export with a header row and data rows"))
+    if data.startswith(codecs.BOM_UTF8):
+        return memoryview(data)[len(codecs.BOM_UTF8):]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16").encode("utf-8")
+    try:
+        codecs.utf_8_decode(data, "strict", True)
+        return data
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace").encode("utf-8")
+
+
 def head_text(data: bytes, limit: int = HEAD_BYTES) -> str:
     """The beginning of a file as text, for sniffing (tolerates a multi-byte character cut at the limit)."""
     chunk = data[:limit]
@@ -124,13 +143,14 @@ def read_delimited(ctx, *, delimiter: str | None = None, na_values: tuple[str, .
     cells, a trailing delimiter on every line (the empty last column is dropped), `?` and empty as missing.
     Refuses, naming the file, a file without data rows or whose records do not match the header's width.
     """
-    text, _encoding = decode(ctx.data, ctx.name)
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    payload = utf8_payload(ctx.data, ctx.name)
+    text = head_text(bytes(payload[:HEAD_BYTES]))  # header and sniffing only: the body goes to pyarrow as bytes, never as str
     sep = delimiter or sniff_delimiter(text)
+    skip = 1
     first_line = text.split("\n", 1)[0].strip()
     if first_line.lower().startswith("sep="):
         text = text.split("\n", 1)[1] if "\n" in text else ""
+        skip = 2
     header = header_fields(text, sep)
     if not any(header):
         raise DataError(Problem(ctx.name, "no header row: expected column names on the first line", row=1))
@@ -146,8 +166,8 @@ def read_delimited(ctx, *, delimiter: str | None = None, na_values: tuple[str, .
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=16 << 20),
+            pa.BufferReader(pa.py_buffer(payload)),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip, block_size=16 << 20),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
@@ -160,7 +180,7 @@ def read_delimited(ctx, *, delimiter: str | None = None, na_values: tuple[str, .
         expected = len(names)
         found = bad_width[0] if bad_width else None
         detail = f"a record has {found} fields where the header has {expected}" if found is not None else str(exc)
-        row = _row_of_width_error(text, sep, expected)
+        row = _row_of_width_error(bytes(payload).decode("utf-8", errors="replace"), sep, expected)
         raise DataError(
             Problem(ctx.name, f"not a well-formed {_sep_name(sep)}-separated export: {detail}", row=row)
         ) from None
