@@ -170,14 +170,11 @@ def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     arr = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     if isinstance(arr, pa.ChunkedArray):  # an empty column
         arr = pa.array([], type=_DICT)
-    values = pd.array(arr.dictionary.to_pylist(), dtype="object")
-    stripped = pd.Series(values, dtype="object").map(lambda v: v.strip() if isinstance(v, str) else v)
-    stripped = stripped.where(stripped.astype(bool) & stripped.notna(), None)
+    # the dictionary holds distinct values only (thousands, not rows): plain Python is fine here
+    stripped = [v.strip() if isinstance(v, str) and v.strip() else None for v in arr.dictionary.to_pylist()]
     cats = np.array(sorted({v for v in stripped if v is not None}), dtype=object)
-    lookup = np.full(len(stripped) + 1, -1, dtype=np.int32)  # last slot: null index
-    if cats.size:
-        present = stripped.notna().to_numpy()
-        lookup[:-1][present] = np.searchsorted(cats, stripped[present].to_numpy(dtype=object)).astype(np.int32)
+    position = {v: i for i, v in enumerate(cats)}
+    lookup = np.array([position[v] if v is not None else -1 for v in stripped] + [-1], dtype=np.int32)
     indices = arr.indices
     if indices.null_count:
         indices = indices.fill_null(len(stripped))
