@@ -73,7 +73,7 @@ STATUS_CANONICAL = {
 # GLPI priority labels, and how much faster (factor < 1) or slower such tickets are worked on.
 PRIORITIES = ["Très haute", "Haute", "Moyenne", "Basse", "Très basse"]
 PRIORITY_WEIGHTS = [0.05, 0.22, 0.48, 0.18, 0.07]
-PRIORITY_SPEED = {"Très haute": 0.2, "Haute": 0.6, "Moyenne": 1.0, "Basse": 1.5, "Très basse": 2.2, "": 1.3}
+PRIORITY_SPEED = {"Très haute": 0.1, "Haute": 0.6, "Moyenne": 1.0, "Basse": 1.5, "Très basse": 2.2, "": 1.3}
 NO_PRIORITY_SHARE = 1 / 3
 
 # (category, technician group, title subjects); weights per department below.
@@ -310,15 +310,19 @@ def make_tickets(window: Window, people: pd.DataFrame, seed: int) -> tuple[pd.Da
 
     # the life of a ticket, in office seconds; heavy-tailed work, requester waits of about a day
     t_new = created
-    t_assigned = clock.advance(t_new, _lognormal(rng, 25 * 60, 1.1, n) * np.minimum(speed, 1.0))
-    planned = rng.random(n) < 0.10
+    # "nobody sets priorities": tickets without one wait in the queue before anyone takes them
+    unprioritised = priority == ""
+    queue = np.where(unprioritised, 6.0, np.minimum(speed, 1.0))
+    t_assigned = clock.advance(t_new, _lognormal(rng, 25 * 60, 1.1, n) * queue)
+    planned = (rng.random(n) < 0.10) & (priority != "Très haute")  # emergencies are not scheduled
     t_planned = clock.advance(t_assigned, _lognormal(rng, 2 * 3600, 0.8, n))
     t_work = np.where(planned, t_planned, t_assigned)
     waits = rng.random(n) < 0.25
     t_pending = clock.advance(t_work, _lognormal(rng, 3600, 1.0, n))
     t_resume = clock.advance(t_pending, _lognormal(rng, 7 * 3600, 1.0, n))
     t_before_solve = np.where(waits, t_resume, t_work)
-    t_solved = clock.advance(t_before_solve, (_lognormal(rng, 3 * 3600, 1.5, n) * speed).astype(np.int64))
+    backlog = np.where(unprioritised, _lognormal(rng, 10 * 3600, 1.2, n), 0)
+    t_solved = clock.advance(t_before_solve, (_lognormal(rng, 3 * 3600, 1.5, n) * speed).astype(np.int64) + backlog)
     reopened = rng.random(n) < 0.06
     t_reopen = clock.advance(t_solved, _lognormal(rng, 8 * 3600, 0.7, n))
     t_solved2 = clock.advance(t_reopen, _lognormal(rng, 2 * 3600, 1.0, n))
@@ -567,8 +571,9 @@ def make_usage(people: pd.DataFrame, window: Window, seed: int) -> dict[str, pd.
 
 
 def zombie_leavers(people: pd.DataFrame) -> pd.Index:
-    """Two leavers whose M365 licence nobody took back."""
-    return people[people["end_date"].notna() & (people["department"] != "IT")].index[:2]
+    """The two earliest leavers (outside IT): their M365 licence was never taken back."""
+    gone = people[people["end_date"].notna() & (people["department"] != "IT")]
+    return gone.sort_values(["end_date", "email"], kind="stable").index[:2]
 
 
 def _mail_to_leavers(people: pd.DataFrame, window: Window) -> pd.DataFrame:
