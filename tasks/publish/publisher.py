@@ -308,10 +308,9 @@ def list_runs(
     Only complete runs (with a manifest) unless `include_incomplete` (for an operator cleaning up after an
     interrupted publication). `latest` marks the run `latest.json` points at, or the newest complete run of
     the period when the pointer is missing or points at nothing complete."""
-    if period and not audit:
-        raise UsageError("a period can only be chosen together with an audit (--audit)")
-    scope = join(prefix, audit or "", period or "")
+    scope = join(prefix, audit or "", period or "") if audit else join(prefix)
     runs = _runs_from_objects(_list(client, bucket, scope + "/" if scope else ""), prefix)
+    runs = [r for r in runs if period is None or r.period == period]
     complete: dict[tuple[str, str], set[str]] = {}
     for run in runs:
         if run.complete:
