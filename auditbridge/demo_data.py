@@ -354,17 +354,20 @@ def make_tickets(window: Window, people: pd.DataFrame, seed: int) -> tuple[pd.Da
     last = events.groupby("ticket").tail(1).set_index("ticket")
     final = last["status_raw"].reindex(np.arange(n)).to_numpy()
     solved_now = np.isin(final, ["Résolu", "Clos"])
+    # the latest resolution known at export time (a reopening after the export has not happened yet)
+    solved_at = events[events["status_raw"] == "Résolu"].groupby("ticket")["at"].max().reindex(np.arange(n))
+    solved_at = np.where(solved_now, solved_at.fillna(-1).to_numpy(dtype=np.int64), -1)
     taken = final != "Nouveau"
     # GLPI's statistics, wall clock (an entity without calendar): the resolution delay excludes the wait
-    paused = np.where(waits & (t_resume <= t_last_solve), t_resume - t_pending, 0)
+    paused = np.where(waits & (t_resume <= solved_at), t_resume - t_pending, 0)
     tickets = pd.DataFrame({
         "ticket_id": ids, "created": created, "last_modified": last["at"].reindex(np.arange(n)).to_numpy(),
         "status_raw": final, "priority_raw": priority,
         "requester": requester["glpi_name"].to_numpy(), "department": department,
         "category": [CATEGORIES[c][0] for c in category], "group": [CATEGORIES[c][1] for c in category],
         "subject": [CATEGORIES[c][2][k % len(CATEGORIES[c][2])] for c, k in zip(category, rng.integers(0, 6, n), strict=True)],
-        "solved_at": np.where(solved_now, t_last_solve, -1), "closed_at": np.where(final == "Clos", t_closed, -1),
-        "solve_delay_s": np.where(solved_now, t_last_solve - created - paused, 0),
+        "solved_at": solved_at, "closed_at": np.where(final == "Clos", t_closed, -1),
+        "solve_delay_s": np.where(solved_now, solved_at - created - paused, 0),
         "take_delay_s": np.where(taken, t_assigned - created, 0),
         "taken": taken,
     })

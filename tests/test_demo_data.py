@@ -214,6 +214,14 @@ def test_events_tell_the_same_story_as_the_export(glpi, events):
     first = ordered.groupby("ticket_id").head(1).set_index("ticket_id")["at"]
     first_local = first.dt.tz_convert(TZ).dt.strftime("%d-%m-%Y %H:%M").reindex(ids)
     assert (first_local.to_numpy() == glpi["Date d'ouverture"].to_numpy()).all()
+    solved = ordered[ordered["status_raw"] == "Résolu"].groupby("ticket_id")["at"].max()
+    solved_local = solved.dt.tz_convert(TZ).dt.strftime("%d-%m-%Y %H:%M").reindex(ids).fillna("")
+    done = glpi["Statut"].isin(["Résolu", "Clos"]).to_numpy()
+    assert (solved_local.to_numpy()[done] == glpi["Date de résolution"].to_numpy()[done]).all()
+    assert events["at"].max() < pd.Timestamp(ANCHOR, tz=TZ)  # nothing after the export instant
+    for col in ("Dernière modification", "Date de résolution", "Date de clôture"):
+        stamped = pd.to_datetime(glpi[col].replace("", pd.NA), format="%d-%m-%Y %H:%M")
+        assert (stamped.dropna() < pd.Timestamp(ANCHOR)).all(), col
     assert (ordered.groupby("ticket_id")["at"].diff().dropna() >= pd.Timedelta(0)).all()
     assert (ordered.groupby("ticket_id")["seq"].diff().dropna() == 1).all()
     mapping = {"Nouveau": "new", "En cours (Attribué)": "open", "En cours (Planifié)": "open",
