@@ -156,3 +156,47 @@ def empty_usage() -> pd.DataFrame:
 def read_table(ctx: ReadContext) -> pd.DataFrame:
     """A delimited export through the project's reader (encodings, BOM, delimiter sniffing, row numbers)."""
     return read_delimited(ctx)
+
+
+def arrow_items(ctx: ReadContext, items: list, path: str):
+    """A list of JSON objects as one Arrow struct array: nested fields are then read column-wise, in C.
+
+    Arrow needs one type per field; API responses sometimes write a number as a string in one item and as a
+    number in another, so a second attempt reads every number as text (the formats parse numbers themselves).
+    """
+    import pyarrow as pa
+
+    errors = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError)
+    try:
+        return pa.array(items)
+    except errors:
+        pass
+    as_text = json.loads(json.dumps(items), parse_int=str, parse_float=str, parse_constant=str)
+    try:
+        return pa.array(as_text)
+    except errors as exc:
+        refuse(ctx, f"the items of {path or 'the array'} mix JSON types in one field ({exc}); expected the API's "
+               "own output", column=path or None)
+
+
+def field(arr, *keys):
+    """`arr.keys[0].keys[1]...` of an Arrow struct array; all-null when an item or the schema lacks it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for key in keys:
+        if not pa.types.is_struct(arr.type) or arr.type.get_field_index(key) < 0:
+            return pa.nulls(len(arr), pa.string())
+        arr = pc.struct_field(arr, key)
+    return arr
+
+
+def text_series(arr, index=None) -> pd.Series:
+    """An Arrow column as a pandas `string` Series (numbers and booleans as their text; lists/objects as NA)."""
+    import pyarrow as pa
+
+    if pa.types.is_nested(arr.type):
+        arr = pa.nulls(len(arr), pa.string())
+    elif not pa.types.is_string(arr.type):
+        arr = arr.cast(pa.string())
+    return pd.Series(arr.to_pandas(), index=index).astype("string")

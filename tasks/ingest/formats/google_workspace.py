@@ -28,9 +28,11 @@ from auditbridge.errors import Problem
 from tasks.ingest.base import ReadContext
 from tasks.ingest.formats._usage_common import (
     UTC_NS,
+    arrow_items,
     blank,
     day_start,
     empty_usage,
+    field,
     head_text,
     iso_utc,
     load_json,
@@ -38,6 +40,7 @@ from tasks.ingest.formats._usage_common import (
     note,
     refuse,
     require_objects,
+    text_series,
     usage_frame,
 )
 from tasks.ingest.readers import ROW
@@ -96,27 +99,38 @@ def _report_items(ctx: ReadContext, doc) -> list[tuple[str, dict]]:
 
 
 def _parameters(ctx: ReadContext, items: list[tuple[str, dict]]) -> pd.DataFrame:
-    """One row per (report item, parameter): path, date, entity type, user, name and value (long format)."""
+    """One row per (report item, parameter): path, date, entity type, user, name and value (long format).
+
+    The name/value lists are flattened column-wise by Arrow (list_flatten + parent indices), not item by item.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = ["path", "date", "entity", "user", "name", "value", "datetime"]
     if not items:
-        return pd.DataFrame(columns=["path", "date", "entity", "user", "name", "value", "datetime"]).astype("string")
-    meta = pd.json_normalize([r for _, r in items], max_level=1).reindex(
-        columns=["date", "entity.type", "entity.userEmail", "parameters"])
-    meta["path"] = [p for p, _ in items]
-    bad_params = ~meta["parameters"].map(lambda v: isinstance(v, list))
-    if bad_params.any():
-        first = int(bad_params.to_numpy().nonzero()[0][0])
-        refuse(ctx, "expected a 'parameters' list of {name, value} objects", column=f"{meta['path'][first]}.parameters")
-    long = meta.explode("parameters", ignore_index=True).dropna(subset=["parameters"])
-    flat = pd.json_normalize(long["parameters"].tolist()).reindex(columns=["name", *VALUE_KEYS])
-    flat.index = long.index
-    value = flat["intValue"].astype("string")
+        return pd.DataFrame(columns=columns).astype("string")
+    arr = arrow_items(ctx, [r for _, r in items], "usageReports")
+    params = field(arr, "parameters")
+    if not (pa.types.is_list(params.type) and pa.types.is_struct(params.type.value_type)):
+        refuse(ctx, "expected a 'parameters' list of {name, value} objects", column=f"{items[0][0]}.parameters")
+    missing = pc.is_null(params)
+    if pc.any(missing).as_py():
+        first = pc.index(missing, True).as_py()
+        refuse(ctx, "expected a 'parameters' list of {name, value} objects", column=f"{items[first][0]}.parameters")
+    parent = pc.list_parent_indices(params).to_numpy()
+    flat = pc.list_flatten(params)
+    paths = pd.Series([p for p, _ in items], dtype="string")
+    value = text_series(field(flat, "intValue"))
     for key in VALUE_KEYS[1:]:
-        value = value.fillna(flat[key].astype("string"))
+        value = value.fillna(text_series(field(flat, key)))
     return pd.DataFrame({
-        "path": long["path"], "date": long["date"].astype("string"), "entity": long["entity.type"].astype("string"),
-        "user": long["entity.userEmail"].astype("string").str.strip(), "name": flat["name"].astype("string"),
-        "value": value, "datetime": flat["datetimeValue"].astype("string"),
-    }).reset_index(drop=True)
+        "path": paths.to_numpy()[parent],
+        "date": text_series(field(arr, "date")).to_numpy()[parent],
+        "entity": text_series(field(arr, "entity", "type")).to_numpy()[parent],
+        "user": text_series(field(arr, "entity", "userEmail")).str.strip().to_numpy()[parent],
+        "name": text_series(field(flat, "name")), "value": value,
+        "datetime": text_series(field(flat, "datetimeValue")),
+    }).astype("string")
 
 
 def _report(ctx: ReadContext, mask: pd.Series, p: pd.DataFrame, field: str, expected: str, values: pd.Series) -> None:

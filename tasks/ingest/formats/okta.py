@@ -18,9 +18,11 @@ import pandas as pd
 
 from tasks.ingest.base import ReadContext
 from tasks.ingest.formats._usage_common import (
+    arrow_items,
     blank,
     collect_bad,
     empty_usage,
+    field,
     head_text,
     iso_utc,
     load_json,
@@ -29,6 +31,7 @@ from tasks.ingest.formats._usage_common import (
     refuse,
     require_objects,
     slug_series,
+    text_series,
     usage_frame,
 )
 
@@ -54,46 +57,50 @@ class Okta:
         require_objects(ctx, events, "")
         if not events:
             return {"usage": empty_usage()}
-        missing = [i for i, e in enumerate(events[:50]) if "eventType" not in e or "published" not in e]
-        if len(missing) == min(len(events), 50):
-            refuse(ctx, f"is not {EXPECTED}: item [0] has no 'eventType'/'published'", column="[0]")
-        flat = pd.json_normalize(events, max_level=1)
-        return {"usage": to_usage(ctx, flat, pd.Series([e.get("target") for e in events]))}
+        arr = arrow_items(ctx, events, "")
+        if field(arr, "eventType").null_count == len(arr) or field(arr, "published").null_count == len(arr):
+            refuse(ctx, f"is not {EXPECTED}: no item has 'eventType' and 'published'", column="[0]")
+        return {"usage": to_usage(ctx, arr)}
 
 
-def _apps(targets: pd.Series) -> pd.Series:
-    """The display name of each event's first AppInstance target (NA when it has none), vectorised."""
-    exploded = targets.explode().dropna()
-    exploded = exploded[exploded.map(lambda t: isinstance(t, dict))]
-    if exploded.empty:
-        return pd.Series(pd.NA, index=targets.index, dtype="string")
-    found = pd.json_normalize(exploded.tolist()).reindex(columns=["type", "displayName"]).set_index(exploded.index)
-    found = found[found["type"] == "AppInstance"]
-    first = found.groupby(level=0)["displayName"].first()
-    return first.reindex(targets.index).astype("string")
+def _apps(arr) -> pd.Series:
+    """The display name of each event's first AppInstance target (NA when it has none), column-wise."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    targets = field(arr, "target")
+    if not (pa.types.is_list(targets.type) and pa.types.is_struct(targets.type.value_type)):
+        return pd.Series(pd.NA, index=range(len(arr)), dtype="string")
+    flat = pc.list_flatten(targets)
+    found = pd.DataFrame({"event": pc.list_parent_indices(targets).to_numpy(),
+                          "type": text_series(field(flat, "type")), "name": text_series(field(flat, "displayName"))})
+    first = found[found["type"] == "AppInstance"].groupby("event")["name"].first()
+    return first.reindex(range(len(arr))).astype("string")
 
 
-def to_usage(ctx: ReadContext, flat: pd.DataFrame, targets: pd.Series) -> pd.DataFrame:
-    col = lambda name: flat[name] if name in flat else pd.Series(pd.NA, index=flat.index)  # noqa: E731
-    person = (col("actor.type").astype("string").fillna("User") == "User").astype(bool)
-    outcome = col("outcome.result").astype("string").str.upper()
+def to_usage(ctx: ReadContext, arr) -> pd.DataFrame:
+    """Events (an Arrow struct array) -> usage rows; only people's events that did not fail count."""
+    person = (text_series(field(arr, "actor", "type")).fillna("User") == "User").astype(bool)
+    outcome = text_series(field(arr, "outcome", "result")).str.upper()
     failed = outcome.isin(REFUSED_OUTCOMES).fillna(False).astype(bool)
     counted = person & ~failed
-    user = col("actor.alternateId").astype("string").str.strip()
+    raw_user = text_series(field(arr, "actor", "alternateId"))
+    user = raw_user.str.strip()
     no_user = counted & blank(user)
     if no_user.any():
-        collect_bad(ctx, no_user, "", "actor.alternateId", "the actor's login (alternateId)", col("actor.alternateId"))
-    at = iso_utc(col("published"))
+        collect_bad(ctx, no_user, "", "actor.alternateId", "the actor's login (alternateId)", raw_user)
+    published = text_series(field(arr, "published"))
+    at = iso_utc(published)
     bad_at = counted & at.isna()
     if bad_at.any():
-        collect_bad(ctx, bad_at, "", "published", "an ISO 8601 time such as 2021-01-26T19:09:43.425Z", col("published"))
-    app = slug_series(_apps(targets))
+        collect_bad(ctx, bad_at, "", "published", "an ISO 8601 time such as 2021-01-26T19:09:43.425Z", published)
+    app = slug_series(_apps(arr))
     tool = app.mask(app.isna() | (app == ""), ctx.tool or "okta")
     dropped_people, dropped_failed = int((~person).sum()), int((person & failed).sum())
     if dropped_people or dropped_failed:
         note(ctx, f"{dropped_failed} failed or denied event(s) and {dropped_people} event(s) by non-person actors "
              "were not counted as use")
-    frame = usage_frame(tool, user, at, col("eventType").astype("string"))
+    frame = usage_frame(tool, user, at, text_series(field(arr, "eventType")))
     frame = mark(frame, [(no_user, "no actor.alternateId"), (bad_at, "bad published time")], csv_rows=False)
     return frame[counted.to_numpy()].reset_index(drop=True)
 
