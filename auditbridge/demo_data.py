@@ -90,6 +90,10 @@ CATEGORIES: list[tuple[str, str, tuple[str, ...]]] = [
     ("Demande > Logiciel > Installation", "DSI > Support N1", ("INSTALLATION LOGICIEL", "DEMANDE DE LICENCE")),
     ("Demande > Droits > Accès dossier partagé", "DSI > Systèmes et réseaux", ("ACCES DOSSIER PARTAGE",)),
 ]
+_CATEGORY_NAMES = np.array([c[0] for c in CATEGORIES])
+_CATEGORY_GROUPS = np.array([c[1] for c in CATEGORIES])
+# subjects per category as a rectangle (shorter lists repeat), so a ticket's subject is one fancy index
+_SUBJECTS = np.array([[c[2][k % len(c[2])] for k in range(6)] for c in CATEGORIES])
 _CATEGORY_WEIGHTS_DEFAULT = [10, 6, 9, 6, 1, 1, 0, 4, 9, 5, 4]
 CATEGORY_WEIGHTS: dict[str, list[float]] = {
     "Ventes": [10, 4, 9, 6, 9, 1, 0, 3, 9, 4, 3],
@@ -364,8 +368,8 @@ def make_tickets(window: Window, people: pd.DataFrame, seed: int) -> tuple[pd.Da
         "ticket_id": ids, "created": created, "last_modified": last["at"].reindex(np.arange(n)).to_numpy(),
         "status_raw": final, "priority_raw": priority,
         "requester": requester["glpi_name"].to_numpy(), "department": department,
-        "category": [CATEGORIES[c][0] for c in category], "group": [CATEGORIES[c][1] for c in category],
-        "subject": [CATEGORIES[c][2][k % len(CATEGORIES[c][2])] for c, k in zip(category, rng.integers(0, 6, n), strict=True)],
+        "category": _CATEGORY_NAMES[category], "group": _CATEGORY_GROUPS[category],
+        "subject": _SUBJECTS[category, rng.integers(0, _SUBJECTS.shape[1], n)],
         "solved_at": solved_at, "closed_at": np.where(final == "Clos", t_closed, -1),
         "solve_delay_s": np.where(solved_now, solved_at - created - paused, 0),
         "take_delay_s": np.where(taken, t_assigned - created, 0),
@@ -384,9 +388,12 @@ def _add_people_cells(tickets: pd.DataFrame, people: pd.DataFrame, rng: np.rando
     both = (rng.random(n) < 0.10) & (one != two)
     tech = np.where(both, np.char.add(np.char.add(one.astype(str), " <br>"), two.astype(str)), one)
     tech = np.where(tickets["taken"].to_numpy(), tech, "")
-    same_dept = people.groupby("department")["glpi_name"].agg(list)
-    extra = np.array([same_dept[d][k % len(same_dept[d])] for d, k in
-                      zip(tickets["department"], rng.integers(0, 10_000, n), strict=True)])
+    extra = np.empty(n, dtype=object)
+    dept = tickets["department"].to_numpy()
+    for name, members in people.groupby("department")["glpi_name"]:  # 8 departments: a colleague of the requester
+        mask = dept == name
+        extra[mask] = members.to_numpy()[rng.integers(0, len(members), int(mask.sum()))]
+    extra = extra.astype(str)
     second = (rng.random(n) < 0.03) & (extra != tickets["requester"].to_numpy())
     requester = np.where(second, np.char.add(np.char.add(tickets["requester"].to_numpy().astype(str), " <br>"), extra.astype(str)),
                          tickets["requester"].to_numpy())
