@@ -47,8 +47,13 @@ def translations(lang: str) -> Translations:
     return Translations(fp=buf, domain=DOMAIN)
 
 
+@lru_cache(maxsize=4)
 def make_environment(lang: str) -> Environment:
-    """A fresh Jinja environment for one edition: autoescape on, gettext installed, filters bound to `lang`."""
+    """The Jinja environment of one edition: autoescape on, gettext installed, filters bound to `lang`.
+
+    Cached per language (compiling the templates is most of the rendering time); nothing mutates it after
+    creation, and Jinja reloads a template whose file changed.
+    """
     if lang not in LANGUAGES:
         raise ValueError(f"no edition for language {lang!r} (expected one of {', '.join(LANGUAGES)})")
     env = Environment(
