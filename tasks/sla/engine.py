@@ -38,13 +38,13 @@ from tasks.sla.summary import STATES, summarise
 
 _RUN, _PAUSE, _STOP = 0, 1, 2
 _KIND_CREATED, _KIND_EVENT, _KIND_SYNTH_STOP = 0, 1, 2
-NOTES = (  # bit -> text; a ticket's `clock_notes` joins the texts of its bits with "; "
-    "no status history: pauses and reopenings cannot be known",
-    "status is a pause status with no history: the current pause could not be measured and is counted as running",
-    "status is a stop status but no resolved_at/closed_at: the resolution clock cannot be judged",
-    "history ends before the resolution: resolved_at/closed_at used as the stop",
-    "no goal matches this ticket",
-)
+NOTES = {  # bit order -> (code written in `clock_notes`, explanation given once in the summary's legend)
+    "no_history": "no status history for this ticket: pauses and reopenings cannot be known",
+    "pause_unmeasured": "in a pause status with no history: the current pause is counted as running time",
+    "stop_without_time": "in a stop status without resolved_at/closed_at: the resolution clock cannot be judged",
+    "history_incomplete": "the history ends before the resolution: resolved_at/closed_at used as the stop",
+    "no_goal": "no goal of the policy matches this ticket",
+}
 
 
 @dataclass
@@ -219,11 +219,11 @@ def compute_sla(
         seq = (pd.to_numeric(events["seq"], errors="coerce").fillna(0).to_numpy(dtype=np.float64)
                if "seq" in events.columns else np.zeros(len(events)))
         unmatched = int((pos < 0).sum())
+        has_history[pos[pos >= 0]] = True  # the ticket has a history, even if it all happens after as-of
         keep = (pos >= 0) & at_ok
         keep[keep] &= at[keep] <= as_of_s
         pos, at, code, is_new, seq = pos[keep], at[keep], code[keep], is_new[keep], seq[keep]
         at = np.maximum(at, created[pos])
-        has_history[pos] = True
         order = np.lexsort((np.arange(len(pos)), seq, at, pos))
         pos, at, code, is_new, seq = pos[order], at[order], code[order], is_new[order], seq[order]
         last = np.append(pos[1:] != pos[:-1], True) if len(pos) else np.zeros(0, bool)
@@ -360,7 +360,8 @@ def compute_sla(
         + synth_short.astype(np.int64) * 8
         + (~has_goal & ~cancelled).astype(np.int64) * 16
     )
-    table = ["; ".join(NOTES[b] for b in range(len(NOTES)) if (k >> b) & 1) for k in range(1 << len(NOTES))]
+    codes = list(NOTES)
+    table = [";".join(codes[b] for b in range(len(codes)) if (k >> b) & 1) for k in range(1 << len(codes))]
     at_risk = (~cancelled & (
         ((res_state == S["open_within"]) & (res_target > 0) & (res_elapsed >= at_risk_share * res_target))
         | ((fr_state == S["open_within"]) & (fr_target > 0) & (fr_elapsed >= at_risk_share * fr_target))))
@@ -410,18 +411,51 @@ def compute_sla(
 
     summary = summarise(
         out, period=period, as_of_s=as_of_s, timezone=tz, events_available=events_available,
-        at_risk_share=at_risk_share, goal_names=[g.name for g in policy.goals], extra={"events_unmatched": unmatched},
+        at_risk_share=at_risk_share, goal_names=[g.name for g in policy.goals], extra={"events_unmatched": unmatched, "clock_notes_legend": dict(NOTES)},
     )
     return SlaResult(out, summary)
 
 
+def iso_utc_bytes(seconds: np.ndarray) -> np.ndarray:
+    """Epoch seconds -> `YYYY-MM-DDTHH:MM:SSZ` as a (n, 20) uint8 array, by integer arithmetic only.
+
+    Formatting a million timestamps through strftime or numpy's formatter costs about a second per column;
+    the civil-from-days algorithm (H. Hinnant) on whole arrays costs a few milliseconds.
+    """
+    sec = np.asarray(seconds, dtype=np.int64)
+    days, rem = np.divmod(sec, 86400)
+    z = days + 719468
+    era = np.floor_divide(z, 146097)
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    hour, rem = np.divmod(rem, 3600)
+    minute, second = np.divmod(rem, 60)
+    buf = np.empty((len(sec), 20), dtype=np.uint8)
+    buf[:] = np.frombuffer(b"0000-00-00T00:00:00Z", dtype=np.uint8)
+    for col, (value, width) in zip((0, 5, 8, 11, 14, 17), ((year, 4), (month, 2), (day, 2), (hour, 2),
+                                                           (minute, 2), (second, 2)), strict=True):
+        for k in range(width):
+            buf[:, col + width - 1 - k] += (value // 10**k % 10).astype(np.uint8)
+    return buf
+
+
 def _iso_array(values: pd.Series):
-    """UTC timestamps -> pyarrow strings `2026-07-01T07:30:00Z` (numpy's C formatter; empty when missing)."""
+    """UTC timestamps -> a pyarrow string array of `2026-07-01T07:30:00Z`, null when missing (no copy)."""
     import pyarrow as pa
 
     naive = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
-    text = np.datetime_as_string(naive, unit="s", timezone="UTC")
-    return pa.array(text, mask=np.isnat(naive))
+    valid = ~np.isnat(naive)
+    secs = np.where(valid, naive.astype(np.int64), 0)
+    data = iso_utc_bytes(secs)
+    offsets = np.arange(0, 20 * (len(secs) + 1), 20, dtype=np.int32)
+    bitmap = np.packbits(valid, bitorder="little")
+    return pa.StringArray.from_buffers(len(secs), pa.py_buffer(offsets), pa.py_buffer(data.tobytes()),
+                                       pa.py_buffer(bitmap.tobytes()), null_count=int((~valid).sum()))
 
 
 def write_outputs(result: SlaResult, out_dir: str | Path) -> dict[str, Path]:
