@@ -92,6 +92,9 @@ def test_layout_manifest_encryption_and_content_types(publisher_client, store_in
     assert latest["manifest_sha256"] == hashlib.sha256(_body(publisher_client, bucket, run + "manifest.json")).hexdigest()
     index = publisher_client.get_object(Bucket=bucket, Key=f"{s3_prefix}/{AUDIT}/index.html")
     assert index["ContentType"] == "text/html; charset=utf-8"
+    assert index["ServerSideEncryption"] == "AES256" and index["CacheControl"] == "no-cache"
+    pointer = publisher_client.head_object(Bucket=bucket, Key=f"{s3_prefix}/{AUDIT}/2026-Q3/latest.json")
+    assert pointer["ServerSideEncryption"] == "AES256" and pointer["ContentType"] == "application/json"
     assert f'href="2026-Q3/{run_id}/report.html"' in index["Body"].read().decode()
 
 

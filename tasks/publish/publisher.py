@@ -229,7 +229,12 @@ def _same_object(client: Any, bucket: str, key: str, sha_hex: str, original: Bas
 
 
 def _swap_pointer(
-    client: Any, bucket: str, key: str, content_type: str, build: Callable[[bytes | None], bytes | None]
+    client: Any,
+    bucket: str,
+    key: str,
+    content_type: str,
+    build: Callable[[bytes | None], bytes | None],
+    features: _StoreFeatures,
 ) -> bool:
     """Replace a pointer object by `build(current)` with compare-and-swap (If-Match on the ETag read, or
     If-None-Match when absent), retrying when another publication changed it in between. `build` returns None
@@ -249,11 +254,16 @@ def _swap_pointer(
             "ChecksumSHA256": sha256_b64(sha256_hex(new)),
         }
         kwargs.update({"IfMatch": etag} if etag else {"IfNoneMatch": "*"})
+        if features.sse and not features.sse_refused:
+            kwargs["ServerSideEncryption"] = features.sse
         try:
             client.put_object(**kwargs)
             return True
         except Exception as exc:
-            if error_code(exc) != "PreconditionFailed":
+            code = error_code(exc)
+            if code in _SSE_REFUSED and "ServerSideEncryption" in kwargs:
+                features.sse_refused = True
+            elif code != "PreconditionFailed":
                 raise _fail(client, exc, "update", bucket, key) from exc
     raise PublishError(
         f"cannot update {_uri(bucket, key)}: other publications kept changing it ({_POINTER_ATTEMPTS} attempts)",
@@ -427,6 +437,86 @@ def _index_body(client: Any, bucket: str, rk: RunKey, code_version: str) -> byte
     return render_index(context)
 
 
+def _upload_run(
+    client: Any,
+    bucket: str,
+    rk: RunKey,
+    files: Mapping[str, bytes],
+    entries: list[dict[str, Any]],
+    *,
+    inputs: Iterable[Mapping[str, Any]],
+    code_version: str,
+    created_at: str | None,
+    features: _StoreFeatures,
+    on_upload: UploadCallback | None,
+) -> tuple[dict[str, Any], bytes, list[str]]:
+    """Every file of the run, then its manifest (built from what the store confirmed). Returns the manifest,
+    its bytes and the caveats to report."""
+    metadata = {
+        "audit": rk.audit,
+        "period": rk.period,
+        "run-id": rk.run_id,
+        "code-version": _ascii(code_version),
+    }
+    confirmed: dict[str, dict[str, Any]] = {}
+    for done, entry in enumerate(entries, start=1):
+        key = rk.file(entry["path"])
+        confirmed[entry["path"]] = _put_new(
+            client,
+            bucket,
+            key,
+            files[entry["path"]],
+            sha_hex=entry["sha256"],
+            content_type=entry["content_type"],
+            metadata=metadata,
+            features=features,
+        )
+        if on_upload:
+            on_upload(done, len(entries), key)
+    sse = features.sse
+    warnings = []
+    if features.sse_refused:
+        warnings.append(f"the store refused server-side encryption {sse!r}: the files were stored without it")
+    sse_seen = {c["server_side_encryption"] for c in confirmed.values()}
+    storage = {
+        "bucket": bucket,
+        "run_prefix": rk.run_prefix,
+        "server_side_encryption_requested": sse,
+        "server_side_encryption_confirmed": sse_seen.pop() if len(sse_seen) == 1 else None,
+        "checksum_sha256_confirmed": all(c["checksum_sha256_confirmed"] for c in confirmed.values()),
+        "conditional_writes": True,
+    }
+    if sse and storage["server_side_encryption_confirmed"] != sse and not features.sse_refused:
+        warnings.append(f"the store did not confirm server-side encryption {sse!r} on every file")
+    if not storage["checksum_sha256_confirmed"]:
+        warnings.append(
+            "the store did not confirm the SHA-256 checksum of every file (the manifest still lists them)"
+        )
+    manifest = build_manifest(
+        audit=rk.audit,
+        period=rk.period,
+        run_id=rk.run_id,
+        files=files,
+        inputs=inputs,
+        code_version=code_version,
+        created_at=created_at or datetime.now(UTC).isoformat(timespec="seconds"),
+        storage=storage,
+        confirmed=confirmed,
+    )
+    manifest_bytes = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    _put_new(
+        client,
+        bucket,
+        rk.manifest,
+        manifest_bytes,
+        sha_hex=sha256_hex(manifest_bytes),
+        content_type="application/json",
+        metadata=metadata,
+        features=features,
+    )
+    return manifest, manifest_bytes, warnings
+
+
 def publish_run(
     client: Any,
     *,
@@ -461,84 +551,37 @@ def publish_run(
     rk = RunKey(prefix, audit, period, run_id)
     entries = file_entries(files)  # checks every path
     sse = None if not sse or sse == "none" else sse
-    warnings: list[str] = []
-
+    features = _StoreFeatures(sse)
     existing = _get(client, bucket, rk.manifest)
     if existing:
         manifest_bytes = existing[0]
         manifest = json.loads(manifest_bytes)
-        if {(e["path"], e["sha256"]) for e in manifest.get("files", [])} != {
-            (e["path"], e["sha256"]) for e in entries
-        }:
+        stored = {(e["path"], e["sha256"]) for e in manifest.get("files", [])}
+        if stored != {(e["path"], e["sha256"]) for e in entries}:
             raise PublishError(
                 f"run {_uri(bucket, rk.run_prefix)} is already published with other files; a run is never replaced"
             )
+        warnings: list[str] = []
     else:
-        metadata = {"audit": audit, "period": period, "run-id": run_id, "code-version": _ascii(code_version)}
-        features = _StoreFeatures(sse)
-        confirmed: dict[str, dict[str, Any]] = {}
-        for done, entry in enumerate(entries, start=1):
-            key = rk.file(entry["path"])
-            confirmed[entry["path"]] = _put_new(
-                client,
-                bucket,
-                key,
-                files[entry["path"]],
-                sha_hex=entry["sha256"],
-                content_type=entry["content_type"],
-                metadata=metadata,
-                features=features,
-            )
-            if on_upload:
-                on_upload(done, len(entries), key)
-        if features.sse_refused:
-            warnings.append(
-                f"the store refused server-side encryption {sse!r}: the files were stored without it"
-            )
-        sse_seen = {c["server_side_encryption"] for c in confirmed.values()}
-        storage = {
-            "bucket": bucket,
-            "run_prefix": rk.run_prefix,
-            "server_side_encryption_requested": sse,
-            "server_side_encryption_confirmed": sse_seen.pop() if len(sse_seen) == 1 else None,
-            "checksum_sha256_confirmed": all(c["checksum_sha256_confirmed"] for c in confirmed.values()),
-            "conditional_writes": True,
-        }
-        if sse and storage["server_side_encryption_confirmed"] != sse and not features.sse_refused:
-            warnings.append(f"the store did not confirm server-side encryption {sse!r} on every file")
-        if not storage["checksum_sha256_confirmed"]:
-            warnings.append(
-                "the store did not confirm the SHA-256 checksum of every file (the manifest still lists them)"
-            )
-        manifest = build_manifest(
-            audit=audit,
-            period=period,
-            run_id=run_id,
-            files=files,
-            inputs=inputs,
-            code_version=code_version,
-            created_at=created_at or datetime.now(UTC).isoformat(timespec="seconds"),
-            storage=storage,
-            confirmed=confirmed,
-        )
-        manifest_bytes = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-        _put_new(
+        manifest, manifest_bytes, warnings = _upload_run(
             client,
             bucket,
-            rk.manifest,
-            manifest_bytes,
-            sha_hex=sha256_hex(manifest_bytes),
-            content_type="application/json",
-            metadata=metadata,
+            rk,
+            files,
+            entries,
+            inputs=inputs,
+            code_version=code_version,
+            created_at=created_at,
             features=features,
+            on_upload=on_upload,
         )
-
     _swap_pointer(
         client,
         bucket,
         rk.latest,
         "application/json",
         lambda cur: _latest_body(client, bucket, rk, manifest_bytes, cur),
+        features,
     )
     _swap_pointer(
         client,
@@ -546,7 +589,10 @@ def publish_run(
         rk.index,
         "text/html; charset=utf-8",
         lambda cur: _index_body(client, bucket, rk, code_version),
+        features,
     )
+    if features.sse_refused and not any("refused server-side encryption" in w for w in warnings):
+        warnings.append(f"the store refused server-side encryption {sse!r} for latest.json and index.html")
     return PublishedRun(
         uri=_uri(bucket, rk.run_prefix),
         report_key=rk.file(REPORT),
