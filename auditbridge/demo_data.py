@@ -129,7 +129,7 @@ _OFFICE = {0: [(540, 750), (810, 1080)], 1: [(540, 750), (810, 1080)], 2: [(540,
            3: [(540, 750), (810, 1080)], 4: [(540, 750), (810, 1020)]}
 
 # Seeded sub-streams, so changing one part of the story does not reshuffle the others.
-_PART = {"people": 1, "tickets": 2, "usage": 3, "assign": 4}
+_PART = {"people": 1, "tickets": 2, "usage": 3}
 
 
 def _rng(seed: int, part: str, sub: int = 0) -> np.random.Generator:
@@ -177,10 +177,10 @@ def _holidays(days: pd.DatetimeIndex) -> np.ndarray:
 def _office_minutes(start: date, end: date) -> np.ndarray:
     """Epoch seconds of every office minute (Europe/Paris calendar, French holidays closed) in [start, end)."""
     days = pd.date_range(start, end - timedelta(days=1), freq="D", unit="s")
-    open_days = days[(days.weekday < 5) & ~_holidays(days)]
+    open_days = days[(days.day_of_week < 5) & ~_holidays(days)]
     parts = []
     for weekday, ranges in _OFFICE.items():
-        these = open_days[open_days.weekday == weekday].to_numpy()
+        these = open_days[open_days.day_of_week == weekday].to_numpy()
         offsets = np.concatenate([np.arange(a, b) for a, b in ranges]).astype("timedelta64[m]")
         parts.append(np.add.outer(these, offsets).ravel())
     local = np.sort(np.concatenate(parts)).astype("datetime64[s]")
@@ -273,8 +273,8 @@ def make_tickets(window: Window, people: pd.DataFrame, seed: int) -> tuple[pd.Da
     rng = _rng(seed, "tickets")
     clock = OfficeClock(_office_minutes(window.start, window.anchor + timedelta(days=400)))
     days = window.days
-    office_days = (days.weekday < 5) & ~_holidays(days)
-    rate = np.where(days.weekday == 0, 13.0, 10.5) * np.where(days.month == 8, 0.55, 1.0) * office_days
+    office_days = (days.day_of_week < 5) & ~_holidays(days)
+    rate = np.where(days.day_of_week == 0, 13.0, 10.5) * np.where(days.month == 8, 0.55, 1.0) * office_days
     per_day = rng.poisson(rate)
     # office-hours arrivals: a random office minute of that day
     day_of_minute = pd.to_datetime(clock.minutes, unit="s", utc=True).tz_convert(TIMEZONE).normalize().tz_localize(None)
@@ -284,9 +284,8 @@ def make_tickets(window: Window, people: pd.DataFrame, seed: int) -> tuple[pd.Da
     pick = first_minute[which_day] + (rng.random(len(which_day)) * minutes_that_day[which_day]).astype(np.int64)
     created_office = clock.minutes[pick] + rng.integers(0, 60, len(pick))
     # a few arrive out of hours (evenings, weekends: on-call incidents)
-    span_s = window.cutoff - int(pd.Timestamp(window.start).tz_localize(TIMEZONE).timestamp())
-    n_out = int(len(pick) * 0.03)
-    created_out = window.cutoff - span_s + rng.integers(0, span_s, n_out)
+    start_s = int(pd.Timestamp(window.start).tz_localize(TIMEZONE).timestamp())
+    created_out = rng.integers(start_s, window.cutoff, int(len(pick) * 0.03))
     created = np.sort(np.concatenate([created_office, created_out]))
     n = len(created)
 
@@ -511,7 +510,7 @@ TOOLS: dict[str, tuple[tuple[str, ...], float]] = {
 def _day_factor(window: Window) -> np.ndarray:
     """How likely people work on each day: weekdays yes, weekends and holidays rarely, August half."""
     days = window.days
-    factor = np.where(days.weekday < 5, 1.0, 0.03)
+    factor = np.where(days.day_of_week < 5, 1.0, 0.03)
     factor = np.where(_holidays(days), 0.08, factor)
     return factor * np.where(days.month == 8, 0.55, 1.0)
 
@@ -589,7 +588,7 @@ def zombie_leavers(people: pd.DataFrame) -> pd.Index:
 def _mail_to_leavers(people: pd.DataFrame, window: Window) -> pd.DataFrame:
     """Mail keeps arriving in the mailboxes of the zombie accounts: received mail, which is not activity."""
     rows = []
-    days = window.days[window.days.weekday < 5]
+    days = window.days[window.days.day_of_week < 5]
     for i in zombie_leavers(people):
         after = days[days >= people.at[i, "end_date"]]
         local = after + pd.Timedelta(hours=7, minutes=45)

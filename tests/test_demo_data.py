@@ -252,6 +252,16 @@ def test_crm_adoption_by_sales_triples_after_the_training(demo):
     assert set(crm["department"]) == {"Ventes", "Marketing", "Direction"}
 
 
+def test_the_story_follows_the_anchor_across_a_year_end(tmp_path):
+    # run on 1 January 2027: the complete quarters are 2026-Q1..Q4, the training opens 2026-Q4, no partial quarter
+    files = generate(tmp_path, anchor=date(2027, 1, 1))
+    crm = read_canonical(files["usage_crm"], "usage")
+    assert _quarter_users(crm, "Ventes").to_dict() == {"2026Q1": 12, "2026Q2": 12, "2026Q3": 12, "2026Q4": 36}
+    opened = pd.read_csv(files["tickets"], sep=";", dtype="string", encoding="utf-8-sig")["Date d'ouverture"]
+    opened = pd.to_datetime(opened, format="%d-%m-%Y %H:%M")
+    assert opened.min() >= pd.Timestamp("2026-01-01") and opened.max() < pd.Timestamp("2027-01-01")
+
+
 def test_m365_is_used_by_everyone_on_working_days(demo):
     m365 = read_canonical(demo["usage_m365"], "usage")
     local = m365["at"].dt.tz_convert(TZ)
