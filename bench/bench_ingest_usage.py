@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out" / "usage"
 SEED = 20260701
 MIN_ROWS_PER_S = 30_000

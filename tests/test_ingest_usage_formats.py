@@ -170,3 +170,35 @@ def test_canonical_inventories_are_left_to_generic():
     head = b"tool,seats,cost_per_seat_month,currency\ncrm,10,12,EUR\n"
     assert Inventory().sniff(head, "licences.csv") == 0.0
     assert Inventory().sniff(b"Logiciel,Licences,Prix mensuel,Devise\ncrm,10,12,EUR\n", "l.csv") > 0.5
+
+
+def test_m365_resaved_by_excel_with_semicolons_is_still_recognised(tmp_path):
+    # a French Excel re-save: `;` delimiter, Windows-1252, no BOM
+    csv = "Report Refresh Date;User Principal Name;Last Activity Date;Team Chat Message Count;Report Period\r\n" \
+          "2026-07-02;zoé@x.com;2026-07-01;4;1\r\n"
+    path = tmp_path / "teams.csv"
+    path.write_bytes(csv.encode("cp1252"))
+    r = ingest([str(path)], pseudonym_key=KEY)
+    assert r.format == "m365" and r.datasets["usage"]["tool"].tolist() == ["teams"]
+
+
+def test_numbers_written_as_text_in_some_items_and_numbers_in_others(tmp_path):
+    # The API writes intValue as a string; a hand-edited file may mix "3" and 3 for the same field.
+    doc = google([{"date": "2026-07-01", "entity": {"type": "USER", "userEmail": f"{u}@x.com"},
+                   "parameters": [{"name": "gmail:num_emails_sent", "intValue": v}]}
+                  for u, v in (("a", "3"), ("b", 5))])
+    usage = ingest([write(tmp_path, "g.json", doc)], pseudonym_key=KEY).datasets["usage"]
+    assert sorted(usage["count"].tolist()) == [3.0, 5.0]
+
+
+def test_okta_events_without_targets_and_with_app_targets(tmp_path):
+    events = [
+        {"actor": {"type": "User", "alternateId": "a@x.com"}, "eventType": "user.session.start",
+         "published": "2026-07-01T08:00:00Z", "outcome": {"result": "SUCCESS"}},
+        {"actor": {"type": "User", "alternateId": "a@x.com"}, "eventType": "user.authentication.sso",
+         "published": "2026-07-01T08:01:00Z", "outcome": {"result": "SUCCESS"},
+         "target": [{"type": "AppUser", "displayName": "A"}, {"type": "AppInstance", "displayName": "Salesforce.com"}]},
+    ]
+    usage = ingest([write(tmp_path, "okta.json", events)], pseudonym_key=KEY, tool="sso").datasets["usage"]
+    # no AppInstance -> the given tool (the file does not name one); the SSO names its application
+    assert usage["tool"].tolist() == ["sso", "salesforce-com"]

@@ -165,8 +165,9 @@ def _usage(ctx: ReadContext, p: pd.DataFrame) -> pd.DataFrame:
     if bad_time.any():
         _report(ctx, bad_time, p, "parameters", "an RFC 3339 time such as 2021-01-23T06:49:01.000Z", p["value"])
     ever = at > pd.Timestamp("1970-01-02", tz="UTC")  # epoch zero is the API's "never"
-    times = p[is_time & (ever | bad_time)].assign(at=at)
-    by_time = usage_frame(tool, times["user"], times["at"], times["name"])
+    keep = is_time & (ever | bad_time)
+    times = p[keep]  # (not .assign(at=at): on an empty frame pandas would adopt at's whole index)
+    by_time = usage_frame(tool, times["user"], at[keep], times["name"])
     by_time = mark(by_time, [(no_user, "no entity.userEmail"), (bad_time, "bad time value")], csv_rows=False)
     by_time = by_time[~by_time.drop(columns=[ROW]).duplicated()]
 

@@ -43,6 +43,7 @@ from tasks.ingest.formats._usage_common import (
     slug_series,
     usage_frame,
 )
+from tasks.ingest.readers import header_fields, sniff_delimiter
 
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 
@@ -74,8 +75,10 @@ class M365:
     kinds = ("usage", "assignments")
 
     def sniff(self, head: bytes, name: str) -> float:
-        first = head_text(head).split("\n", 1)[0]
-        cols = {norm(c) for c in first.split(",")}
+        text = head_text(head)
+        if not text or text[0] in "{[":
+            return 0.0
+        cols = {norm(c) for c in header_fields(text, sniff_delimiter(text))}
         if "reportrefreshdate" in cols and ("userprincipalname" in cols or "reportdate" in cols):
             return 0.95
         if "userprincipalname" in cols and ("lastactivitydate" in cols or "lastactivateddate" in cols):
