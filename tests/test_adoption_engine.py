@@ -7,7 +7,8 @@ Directory: u1-u5 and u8 Sales, u6 u10 u11 Legal (3 people), u8 left on 2026-09-1
 (its log says Ops); u13 has no department anywhere.
 
 crm (10 seats at 30 EUR/month; assignments: u1-u6 and u8 since January, u9 unassigned on Oct 15, u7 only from
-November; activity rule: "email_received" is not activity):
+November: 7 seats held at the end of October, one of them by u8 who left; activity rule: "email_received" is
+not activity):
 - u1 active every working day of October (22 days, 1 action each) and on Sep 30
 - u2 active once, at 2026-10-24T22:30Z = 00:30 summer time on Sunday 25 October (the DST day)
 - u3 never active in October (seat never used), active on Sep 10
@@ -109,16 +110,19 @@ def row(result, tool: str, department: str | None = None) -> dict:
 def test_crm_seats_and_idle_cost(result):
     crm = row(result, "crm")
     assert crm["seats"] == 10
-    assert crm["assigned"] == 6  # u1-u6: u9 unassigned Oct 15, u7 only from November, u8 left before October
-    assert crm["unassigned"] == 4
+    # u1-u6 and u8 (left in September, seat never taken back); u9 unassigned Oct 15, u7 only from November
+    assert crm["assigned"] == 7
+    assert crm["unassigned"] == 3
     assert crm["active_users"] == 7  # u1 u2 u5 u6 u10 u12 u13 (u4's email_received does not count)
     assert crm["active_assigned_users"] == 4  # u1 u2 u5 u6
-    assert crm["utilisation"] == pytest.approx(4 / 6)
-    assert crm["idle_seats"] == 2  # u3 (seat never used) and u4
-    assert crm["idle_cost"] == pytest.approx(2 * 30 * 1.0)  # one month
+    assert crm["utilisation"] == pytest.approx(4 / 7)
+    assert crm["idle_seats"] == 3  # u3 (seat never used), u4 and the leaver u8
+    assert crm["idle_cost"] == pytest.approx(3 * 30 * 1.0)  # one month
     assert crm["currency"] == "EUR"
-    assert crm["zombie_seats"] == 1  # u4: nothing in the 60 days to Oct 31; u3 was active on Sep 10
-    assert result.summary["leaver_assignments"] == 1
+    # nothing in the 60 days Sep 2 - Oct 31: u4, and u8 (last seen Sep 1); u3 was active on Sep 10
+    assert crm["zombie_seats"] == 2
+    assert crm["leaver_seats"] == 1
+    assert result.summary["totals"]["leaver_seats"] == 1
 
 
 def test_crm_daily_weekly_monthly_users(result):
@@ -163,9 +167,9 @@ def test_small_departments_merge_into_other(result):
     # unknown 1 (u13): all merged
     assert crm_depts == {"Sales", "other"}
     sales, other = row(result, "crm", "Sales"), row(result, "crm", "other")
-    assert (sales["people"], sales["active_users"], sales["assigned"], sales["idle_seats"]) == (6, 3, 5, 2)
-    assert sales["utilisation"] == pytest.approx(3 / 5)
-    assert sales["idle_cost"] == pytest.approx(60)
+    assert (sales["people"], sales["active_users"], sales["assigned"], sales["idle_seats"]) == (6, 3, 6, 3)
+    assert sales["utilisation"] == pytest.approx(3 / 6)
+    assert sales["idle_cost"] == pytest.approx(90)
     assert (sales["new_users"], sales["returning_users"], sales["dormant_users"]) == (2, 1, 2)
     assert (other["people"], other["active_users"], other["assigned"], other["idle_seats"]) == (4, 4, 1, 0)
     assert other["utilisation"] == pytest.approx(1.0)
@@ -211,19 +215,20 @@ def test_tool_without_licence_and_licence_without_usage(result):
 def test_totals(result):
     totals = result.summary["totals"]
     assert totals == {
-        "seats": 21, "assigned": 17, "unassigned": 4,
+        "seats": 21, "assigned": 18, "unassigned": 3,  # crm 7 + Teams 8 + erp 3 assigned
         "active_users": 8,  # u1 u2 u5 u6 u10 u11 u12 u13 across tools
-        "idle_seats": 11, "idle_cost": 390.0, "currency": "EUR",
+        "idle_seats": 12, "idle_cost": 420.0, "currency": "EUR",  # crm 3 x 30 + Teams 6 x 5 + erp 3 x 100
+        "zombie_seats": 2, "leaver_seats": 1,  # crm only: the other tools have no holders to judge
     }
 
 
 def test_change_against_september_from_the_usage(result):
     crm = next(t for t in result.summary["tools"] if t["tool"] == "crm")
     assert result.summary["change_source"] == "usage"
-    # September: active u1 u3 u8 = 3; holders at Sep 30: u1-u6, u8 (left Sep 15: not before September), u9 = 8
+    # September: active u1 u3 u8 = 3; holders at Sep 30: u1-u6, u8 (left Sep 15, seat kept), u9 = 8
     assert crm["change"]["active_users"] == 4
-    assert crm["change"]["assigned"] == -2
-    assert crm["change"]["unassigned"] == 2  # 4 now, 2 then
+    assert crm["change"]["assigned"] == -1  # 7 now
+    assert crm["change"]["unassigned"] == 1  # 3 now, 2 then
     # September DAU: 3 user-days over 30 days
     assert crm["change"]["dau_mean"] == pytest.approx(29 / 31 - 3 / 30, abs=1e-6)
 
@@ -279,3 +284,12 @@ def test_working_days_and_empty_usage():
     assert res.summary["totals"]["active_users"] == 0
     assert res.summary["totals"]["idle_seats"] == 21  # every purchased seat, nobody active
     assert np.isclose(res.summary["totals"]["idle_cost"], 10 * 30 + 8 * 5 + 3 * 100)
+
+
+def test_assignments_as_plain_text_are_read_with_the_canonical_rules(result):
+    res = compute_adoption(
+        usage_frame(), licences=canonical(LICENCES.astype("string"), "licences"), assignments=ASSIGNMENTS,
+        directory=DIRECTORY, period=OCT, timezone=TZ, activity_rules={"crm": {"exclude_actions": ["email_received"]}},
+        zombie_days=60,
+    )
+    pd.testing.assert_frame_equal(res.tools, result.tools)

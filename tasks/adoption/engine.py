@@ -14,7 +14,8 @@ Definitions (CONTRACTS section 5, DOMAIN.md), and the choices made where they le
 - new / returning / dormant: active now and not / also in the previous period, or active then and not now;
   `resurrecting_users` (a subset of new) were active before the previous period. All four are empty when the
   usage data has nothing in the previous period (the comparison cannot be made).
-- zombie seats: assigned seats whose holder has no activity in the last `zombie_days` days of the period.
+- zombie seats: assigned seats whose holder has no activity in the last `zombie_days` days of the period;
+  leaver seats: assigned seats still held by someone who left (see `inputs`), idle by nature.
 - small groups: a department with fewer people (users active in this or the previous period, or holding a
   seat) than `min_group_size` for a tool is merged into `other` for that tool. Users without a department are
   in `unknown`.
@@ -54,11 +55,12 @@ COLUMNS = [
     "tool", "department", "seats", "assigned", "unassigned", "active_users", "active_assigned_users",
     "utilisation", "idle_seats", "idle_cost", "currency", "cost_per_seat_month", "dau_mean", "wau_mean",
     "mau_mean", "stickiness", "new_users", "returning_users", "dormant_users", "resurrecting_users",
-    "actions", "actions_per_active_user", "power_users", "zombie_seats", "people",
+    "actions", "actions_per_active_user", "power_users", "zombie_seats", "leaver_seats", "people",
 ]
 INT_COLUMNS = [
     "seats", "assigned", "unassigned", "active_users", "active_assigned_users", "idle_seats", "new_users",
-    "returning_users", "dormant_users", "resurrecting_users", "power_users", "zombie_seats", "people",
+    "returning_users", "dormant_users", "resurrecting_users", "power_users", "zombie_seats", "leaver_seats",
+    "people",
 ]
 CHANGE_COLUMNS = [
     "seats", "assigned", "unassigned", "active_users", "utilisation", "idle_seats", "idle_cost", "dau_mean",
@@ -133,7 +135,6 @@ def compute_adoption(
             "usage_first_day": ctx.first_day_iso(),
             "usage_last_day": ctx.last_day_iso(),
             "lifecycle_available": ctx.has_data(prev),
-            "leaver_assignments": ctx.leaver_assignments,
             "department_source": ctx.department_source,
         },
     )
@@ -196,7 +197,6 @@ class _Context:
     user_dept: np.ndarray | None = None  # per user: department code
     departments: list[str] | None = None
     group_tu: np.ndarray | None = None  # per pair: department group code (len(departments) = other)
-    leaver_assignments: int = 0
     department_source: dict | None = None
 
     @classmethod
@@ -344,17 +344,19 @@ class _Context:
         return flags | held
 
     # ---- seats -----------------------------------------------------------------------------------------
-    def _holders(self, p: Period) -> tuple[np.ndarray, int]:
+    def _holders(self, p: Period) -> tuple[np.ndarray, np.ndarray]:
+        """Per pair: holds a seat at the end of `p`; and holds it although the holder has left."""
         n_pairs = len(self.keys) * self.n_users
         end_instant = p.bounds(self.timezone)[1]
-        held, gone = holders(self.assignments, at=end_instant, period_start=p.start, directory=self.directory)
-        flags = np.zeros(n_pairs, dtype=bool)
+        held = holders(self.assignments, at=end_instant, period_end=p.end, directory=self.directory)
+        flags, gone = np.zeros(n_pairs, dtype=bool), np.zeros(n_pairs, dtype=bool)
         if len(held):
             t = pd.Index(self.keys).get_indexer(held["tool"].to_numpy(dtype=object))
             u = pd.Index(self.users).get_indexer(held["user"].to_numpy(dtype=object))
             ok = (t >= 0) & (u >= 0)
             flags[t[ok] * self.n_users + u[ok]] = True
-        return flags, len(gone)
+            gone[(t * self.n_users + u)[ok & held["leaver"].to_numpy()]] = True
+        return flags, gone
 
     def has_assignments(self) -> np.ndarray:
         out = np.zeros(len(self.keys), dtype=bool)
@@ -381,8 +383,6 @@ class _Context:
         before_prev = self.active_pairs(-1, self.rel(prev.start) - 1) | self.before
         was_active = self.active_pairs(self.rel(prev.start), self.rel(prev.end))
         held, gone = self._holders(p)
-        if p == self._period:
-            self.leaver_assignments = gone
         recent = self.active_pairs(b - self.zombie_days + 1, b)
         workday = ((np.arange(self.n_days) + self.w0 + 3) % 7) < 5
         in_p = (self.tday >= a) & (self.tday <= b)
@@ -416,6 +416,7 @@ class _Context:
                 "held_active": total(held & active),
                 "held_idle": total(held & ~active),
                 "held_zombie": total(held & ~recent),
+                "held_leaver": total(gone),
                 "power_users": total(power),
                 "new_users": total(active & ~was_active),
                 "returning_users": total(active & was_active),
@@ -485,6 +486,7 @@ class _Context:
             "actions_per_active_user": per_user,
             "power_users": raw["power_users"].to_numpy(dtype=np.float64),
             "zombie_seats": np.where(listed, raw["held_zombie"], np.nan) if zombie and self._zombie_covered(p) else np.nan,
+            "leaver_seats": np.where(listed, raw["held_leaver"], np.nan),
             "people": raw["people"].to_numpy(dtype=np.float64),
         })
         for col in INT_COLUMNS:

@@ -4,9 +4,9 @@ These are at most a few thousand rows, so plain pandas is fine here; what matter
 - a tool is matched by name without regard to case or surrounding spaces (`CRM` in the licence file is the
   `crm` of the logs);
 - a seat is *assigned* for a period when its assignment is in force at the period's end (assigned before the
-  end, not unassigned by then) and its holder had not left the company before the period started (directory
-  `end_date` before the period, or `active` false with no end date): a seat still listed for someone who left
-  is free to hand out, so it counts as unassigned, and is reported separately (`leaver_assignments`);
+  end, not unassigned by then). A seat still held by someone who left (directory `end_date` before the
+  period's end, or `active` false with no end date) is still assigned and paid for: it is idle (nobody can
+  use it) and counted apart as a *leaver seat*, the licence to take back first;
 - a user's department comes from the directory; when the directory has none, from the usage rows.
 """
 
@@ -112,36 +112,51 @@ def leavers(directory: pd.DataFrame | None, before: date) -> pd.Index:
         end = pd.to_datetime(directory["end_date"], errors="coerce")
         left |= (end < pd.Timestamp(before)).fillna(False)
     if "active" in directory.columns:
-        inactive = directory["active"].astype("boolean").eq(False).fillna(False)
+        flags = directory["active"]
+        if not pd.api.types.is_bool_dtype(flags):
+            flags = flags.astype("string").str.strip().str.lower().map({"false": False, "0": False, "no": False, "n": False})
+        inactive = flags.eq(False).fillna(False).astype(bool)
         no_end = directory["end_date"].isna() if "end_date" in directory.columns else True
         left |= inactive & no_end
     return pd.Index(directory.loc[left.to_numpy(), "user"].astype("string").str.strip().dropna().unique())
 
 
 def holders(
-    assignments: pd.DataFrame | None, *, at: datetime, period_start: date, directory: pd.DataFrame | None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(tool key, user) pairs holding a seat at instant `at`, and the pairs dropped because the holder left.
+    assignments: pd.DataFrame | None, *, at: datetime, period_end: date, directory: pd.DataFrame | None
+) -> pd.DataFrame:
+    """(tool key, user, leaver) of the seats held at instant `at` (the period's end, exclusive bound).
 
-    `at` is the period's end instant (exclusive bound, timezone-aware).
+    `leaver` is True when the holder left before `period_end`.
     """
-    empty = pd.DataFrame({"tool": pd.Series(dtype="string"), "user": pd.Series(dtype="string")})
     if assignments is None or assignments.empty:
-        return empty, empty
+        return pd.DataFrame({"tool": pd.Series(dtype="string"), "user": pd.Series(dtype="string"),
+                             "leaver": pd.Series(dtype=bool)})
     frame = pd.DataFrame({
         "tool": assignments["tool"].astype("string").map(tool_key, na_action="ignore"),
         "user": assignments["user"].astype("string").str.strip(),
     })
     stamp = pd.Timestamp(at).tz_convert("UTC")
     in_force = pd.Series(True, index=assignments.index)
-    if "assigned_at" in assignments.columns:
-        in_force &= ~(assignments["assigned_at"] >= stamp).fillna(False)
-    if "unassigned_at" in assignments.columns:
-        in_force &= ~(assignments["unassigned_at"] < stamp).fillna(False)
+    for col, ends in (("assigned_at", False), ("unassigned_at", True)):
+        if col in assignments.columns:
+            when = _instants(assignments[col], col)
+            in_force &= ~((when < stamp) if ends else (when >= stamp)).fillna(False)
     frame = frame[in_force.to_numpy() & frame["tool"].notna().to_numpy() & frame["user"].notna().to_numpy()]
-    frame = frame.drop_duplicates()
-    gone = frame["user"].isin(leavers(directory, period_start))
-    return frame[~gone.to_numpy()].reset_index(drop=True), frame[gone.to_numpy()].reset_index(drop=True)
+    frame = frame.drop_duplicates().reset_index(drop=True)
+    return frame.assign(leaver=frame["user"].isin(leavers(directory, period_end)).to_numpy())
+
+
+def _instants(values: pd.Series, column: str) -> pd.Series:
+    """Assignment dates as UTC instants; frames not yet coerced are parsed with the canonical rules."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values
+    from auditbridge.datasets import parse_timestamps
+    from auditbridge.errors import ProblemCollector
+
+    collector = ProblemCollector()
+    parsed = parse_timestamps(values.reset_index(drop=True), file="assignments", column=column, collector=collector)
+    collector.raise_if_any()
+    return pd.Series(parsed.to_numpy(), index=values.index)
 
 
 def directory_departments(directory: pd.DataFrame | None) -> pd.Series:

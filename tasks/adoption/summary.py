@@ -121,6 +121,8 @@ def build_summary(
         "idle_seats": _int(total("idle_seats")),
         "idle_cost": idle_cost,
         "currency": currency,
+        "zombie_seats": _int(total("zombie_seats")) if head["zombie_seats"].notna().any() else None,
+        "leaver_seats": _int(total("leaver_seats")) if head["leaver_seats"].notna().any() else None,
     }
     other_currencies = sorted(set(head["currency"].dropna()) - {currency})
     if other_currencies:
