@@ -79,7 +79,7 @@ def normalise_priority(ctx, df, column, mapping, **kw):
 
 def leading_digit_priority(raw: pd.Series) -> pd.Series:
     """`1 - Critical` ... `5 - Planning` (ServiceNow), or a bare `1`..`5` -> `P1`..`P5`."""
-    digit = raw.astype("string").str.extract(r"^\s*([1-5])(?:\s*-.*)?\s*$", expand=False)
+    digit = raw.astype("string").str.extract(r"^ *([1-5])(?: *-.*)? *$", expand=False)
     return ("P" + digit).astype("string")
 
 

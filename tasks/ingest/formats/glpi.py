@@ -90,7 +90,8 @@ _STATUS_HEADERS = {hkey(n) for n in ALIASES["status"]}
 
 def people(values: pd.Series) -> pd.Series:
     """`A (837) <br>B (1103)` -> `A (837); B (1103)`: the separator the pseudonymiser splits on (it drops the ids)."""
-    return values.astype("string").str.replace(r"\s*<br\s*/?>\s*", PEOPLE_SEP, regex=True).str.strip()
+    # RE2-compatible pattern (no \s): pandas hands it to pyarrow instead of looping in Python
+    return values.astype("string").str.replace("[ \t]*<br[ /]*>[ \t]*", PEOPLE_SEP, regex=True).str.strip()
 
 
 class GlpiFormat:
@@ -117,8 +118,8 @@ class GlpiFormat:
                 expected = " / ".join(ALIASES[required])
                 raise DataError(Problem(ctx.name, f"missing the GLPI column for {required}: expected a header "
                                                   f"{expected}", row=1, column=expected))
-        df = df.assign(ticket_id=df["ticket_id"].str.replace(r"[\s\u00a0\u202f.,']", "", regex=True))
-        bad_id = df["ticket_id"].isna() | ~df["ticket_id"].str.fullmatch(r"\d+", na=False)
+        df = df.assign(ticket_id=df["ticket_id"].str.replace("[ \t\u00a0\u202f.,']", "", regex=True))
+        bad_id = df["ticket_id"].isna() | ~df["ticket_id"].str.fullmatch("[0-9]+", na=False)
         if bad_id.any():
             report_cells(ctx, df, bad_id, "ticket_id", f"expected a GLPI ticket number (column '{cols['ticket_id']}')",
                          raw[cols["ticket_id"]])
