@@ -344,6 +344,19 @@ def test_example_files_in_the_repository_load():
     assert policy["goals"][0]["match"] == {"priority": "P1"} and policy["goals"][-1]["match"] == {}
 
 
+def test_example_sla_policy_is_accepted_by_the_sla_engine():
+    pytest.importorskip("tasks.sla.policy")
+    from auditbridge.home import resource_dir
+    from tasks.sla.policy import load_policy
+
+    policy = load_policy(resource_dir("examples") / "sla.yaml")
+    goals = {g.name: g for g in policy.goals}
+    assert list(goals) == ["critical", "high", "default"] and policy.pause == ("pending",)
+    # 30m = 1800 s and 4h = 14400 s on the 24x7 clock; 3d on office time = 72 office hours = 259200 s
+    assert (goals["critical"].first_response_s, goals["critical"].resolution_s) == (1800, 14400)
+    assert goals["default"].resolution_s == 259_200 and goals["default"].calendar == "office"
+
+
 def test_ensure_demo_generates_once_per_anchor(tmp_path, monkeypatch):
     config = ensure_demo(tmp_path, ANCHOR)
     assert config == tmp_path / "demo" / "audit.yaml" and config.is_file()
