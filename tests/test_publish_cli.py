@@ -222,3 +222,10 @@ def test_prefect_aws_credentials_block_is_used(store_info, s3_prefix, monkeypatc
     assert client.get_object(Bucket=target.bucket, Key=published.report_key)["Body"].read() == b"<html>block</html>"
     with pytest.raises(UsageError, match="cannot load the Prefect AwsCredentials block 'missing'"):
         resolve_client(settings.model_copy(update={"aws_credentials_block": "missing"}))
+
+
+def test_unknown_period_names_the_published_ones(published, reader_env, capsys, tmp_path):
+    code, _, err = _run(capsys, "get", "--prefix", published, "--period", "2025-Q1", "--out", str(tmp_path / "none"))
+    assert code == 1
+    assert "no complete published run for period 2025-Q1" in err
+    assert "published periods: 2026-Q3, 2026-Q2" in err

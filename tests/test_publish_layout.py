@@ -142,3 +142,25 @@ def test_index_lists_periods_newest_first_escaped_and_self_contained():
     assert render_index(index_context("a", runs, latest, generated_at="t3", code_version="1.0")) == render_index(
         index_context("a", runs, latest, generated_at="t3", code_version="1.0")
     )
+
+
+def test_local_copy_has_the_bucket_layout_and_readable_files(tmp_path):
+    import json
+    import os
+    import stat
+
+    from tasks.publish.publisher import write_local_copy
+
+    files = {"report.html": b"<p>r</p>", "tables/sla.csv": b"a\n1\n"}
+    manifest = {"run_id": "20261127T153000Z-abc123", "files": []}
+    folder = write_local_copy(files, tmp_path / "copy", manifest=manifest)
+    assert (folder / "report.html").read_bytes() == b"<p>r</p>"
+    assert (folder / "tables" / "sla.csv").read_bytes() == b"a\n1\n"
+    assert json.loads((folder / "manifest.json").read_text()) == manifest
+    assert sorted(p.name for p in folder.rglob("*")) == ["manifest.json", "report.html", "sla.csv", "tables"]  # no temp left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((folder / "report.html").stat().st_mode) == 0o666 & ~umask
+    with pytest.raises(UsageError):
+        write_local_copy({"../outside.html": b"x"}, tmp_path / "copy")
+    assert not (tmp_path / "outside.html").exists()

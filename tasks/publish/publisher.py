@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -353,9 +354,17 @@ def resolve_run(
     """The run a reader means: the only audit when none is named, the newest period when none is named, and
     that period's latest run when no run id is given. Incomplete runs are never chosen."""
     runs = list_runs(client, bucket=bucket, prefix=prefix, audit=audit, period=period)
-    where = _uri(bucket, join(prefix, audit or "", period or ""))
     if not runs:
-        raise NotPublished(f"no complete published run under {where}")
+        what = " ".join(
+            x for x in (f"audit {audit}" if audit else "", f"period {period}" if period else "") if x
+        )
+        known = ""
+        if period:
+            others = list_runs(client, bucket=bucket, prefix=prefix, audit=audit)
+            known = f" (published periods: {', '.join(dict.fromkeys(r.period for r in others)) or 'none'})"
+        raise NotPublished(
+            f"no complete published run{' for ' + what if what else ''} under {_uri(bucket, join(prefix) + '/')}{known}"
+        )
     audits = sorted({r.audit for r in runs})
     if audit is None and len(audits) > 1:
         raise UsageError(
@@ -712,7 +721,9 @@ def write_local_copy(
     for path, data in items.items():
         target = folder / check_relpath(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        # not mkstemp: its 0600 would make a shared report folder unreadable; 0666 minus the umask instead
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
