@@ -109,10 +109,13 @@ def test_google_bad_time_names_the_report_item_and_parameter(tmp_path):
 def test_m365_bad_date_names_row_and_column(tmp_path):
     csv = ("\ufeffReport Refresh Date,User Principal Name,Last Activity Date,Team Chat Message Count,Report Period\r\n"
            "2026-07-02,a@x.com,2026-07-01,1,1\r\n"
-           "2026-07-02,b@x.com,01/07/2026,1,1\r\n")
-    text = refused(write(tmp_path, "teams.csv", csv))
+           "2026-07-02,b@x.com,last week,1,1\r\n")
+    path = write(tmp_path, "teams.csv", csv)
+    text = refused(path)
     # header = row 1, so b@x.com is row 3
-    assert "teams.csv, row 3, column 'Last Activity Date'" in text and "YYYY-MM-DD" in text and "'01/07/2026'" in text
+    assert "teams.csv, row 3, column 'Last Activity Date'" in text and "expected a date" in text and "'last week'" in text
+    r = ingest([path], pseudonym_key=KEY, on_row_error="quarantine")
+    assert len(r.datasets["usage"]) == 1 and r.quarantined["usage"]["_row"].tolist() == [3]
 
 
 def test_m365_unknown_report_needs_a_tool_name(tmp_path):

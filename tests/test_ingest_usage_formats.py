@@ -173,13 +173,17 @@ def test_canonical_inventories_are_left_to_generic():
 
 
 def test_m365_resaved_by_excel_with_semicolons_is_still_recognised(tmp_path):
-    # a French Excel re-save: `;` delimiter, Windows-1252, no BOM
+    # a French Excel re-save: `;` delimiter, Windows-1252, no BOM, dates day first (21/06 can only be day first,
+    # so 01/07/2026 is 1 July); midnight in Europe/Paris (+02:00 in summer)
     csv = "Report Refresh Date;User Principal Name;Last Activity Date;Team Chat Message Count;Report Period\r\n" \
-          "2026-07-02;zoé@x.com;2026-07-01;4;1\r\n"
+          "02/07/2026;zoé@x.com;01/07/2026;4;1\r\n" \
+          "02/07/2026;léa@x.com;21/06/2026;1;1\r\n"
     path = tmp_path / "teams.csv"
     path.write_bytes(csv.encode("cp1252"))
-    r = ingest([str(path)], pseudonym_key=KEY)
-    assert r.format == "m365" and r.datasets["usage"]["tool"].tolist() == ["teams"]
+    r = ingest([str(path)], pseudonym_key=KEY, timezone="Europe/Paris")
+    usage = r.datasets["usage"]
+    assert r.format == "m365" and usage["tool"].tolist() == ["teams", "teams"]
+    assert usage["at"].tolist() == [ts("2026-06-30T22:00Z"), ts("2026-06-20T22:00Z")]
 
 
 def test_numbers_written_as_text_in_some_items_and_numbers_in_others(tmp_path):

@@ -124,16 +124,22 @@ def iso_utc(values: pd.Series) -> pd.Series:
 def mark(frame: pd.DataFrame, checks: list[tuple[pd.Series, str]], *, csv_rows: bool) -> pd.DataFrame:
     """Attach the readers' ROW and PROBLEM columns so that api.ingest can refuse or quarantine bad rows.
 
-    `checks` are (mask aligned on the frame's index, reason); the first failing check names a row's reason.
+    `checks` are (mask aligned on the frame's index, reason); the first failing check names a row's reason
+    (a reason already in PROBLEM, e.g. from the date reader, comes first).
     CSV frames still carry their file's RangeIndex, so ROW = index + 2 (header = row 1); JSON items have no
     row (their problems name the item instead), so ROW stays empty.
     """
-    problem = pd.Series(pd.NA, index=frame.index, dtype="string")
+    problem = (frame[PROBLEM].astype("string") if PROBLEM in frame
+               else pd.Series(pd.NA, index=frame.index, dtype="string"))
     for mask, reason in checks:
         hit = mask.reindex(frame.index, fill_value=False).astype(bool) & problem.isna()
         problem = problem.mask(hit, reason)
-    rows = (pd.Series(frame.index.to_numpy() + 2, index=frame.index, dtype="Int64") if csv_rows
-            else pd.Series(pd.NA, index=frame.index, dtype="Int64"))
+    if ROW in frame:
+        rows = frame[ROW].astype("Int64")
+    elif csv_rows:
+        rows = pd.Series(frame.index.to_numpy() + 2, index=frame.index, dtype="Int64")
+    else:
+        rows = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     return frame.assign(**{ROW: rows, PROBLEM: problem})
 
 

@@ -30,11 +30,11 @@ import pandas as pd
 
 from auditbridge.errors import DataError, Problem
 from tasks.ingest.base import ReadContext
+from tasks.ingest.dates import parse_datetime_columns
 from tasks.ingest.formats._usage_common import (
     UTC_NS,
     blank,
     collect_bad_rows,
-    day_start,
     empty_usage,
     head_text,
     mark,
@@ -43,9 +43,7 @@ from tasks.ingest.formats._usage_common import (
     slug_series,
     usage_frame,
 )
-from tasks.ingest.readers import header_fields, sniff_delimiter
-
-DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+from tasks.ingest.readers import PROBLEM, ROW, header_fields, sniff_delimiter, with_rows
 
 # report signature (normalised column that only this report has) -> tool; checked in this order
 SINGLE_PRODUCT = (
@@ -111,52 +109,54 @@ class M365:
             raise DataError(Problem(
                 ctx.name, "is a Microsoft 365 user detail report of a product this format does not know: "
                 "name the tool (`tool:` of the source in the config)", row=1, column="Last Activity Date"))
-        usage = _last_activity(ctx, user, raw[keys["lastactivitydate"]], keys["lastactivitydate"], tool)
+        parsed = _parse_dates(ctx, raw, [keys["lastactivitydate"]])
+        usage = _last_activity(ctx, parsed, raw, user, keys["lastactivitydate"], tool)
         _period_note(ctx, raw, keys)
         return {"usage": usage.reset_index(drop=True)}
 
 
-def _bad_dates(ctx: ReadContext, values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
-    """(present, bad) masks of a date column; each bad cell is reported with its row and column."""
-    text = values.astype("string").str.strip()
-    present = ~blank(text)
-    bad = present & ~text.str.match(DATE_RE).fillna(False).astype(bool)
-    if bad.any():
-        collect_bad_rows(ctx, bad, column, "a date YYYY-MM-DD (as Microsoft 365 writes it) or an empty cell", text)
-    return present, bad
+def _parse_dates(ctx: ReadContext, raw: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Date columns through the project's date reader: `2021-01-21` as Microsoft writes it, and `21/01/2021` once
+    Excel has re-saved the file. A day means midnight in the audit's zone (UTC when none is given). Unreadable
+    cells are reported (row, column, expected shape) and their rows flagged for refusal or quarantine."""
+    present = [c for c in columns if c in raw.columns]
+    if not present:
+        return with_rows(raw)
+    parsed, _ = parse_datetime_columns(ctx, raw, present, timezone=ctx.timezone or "UTC")
+    return with_rows(parsed)
 
 
-def _last_activity(ctx: ReadContext, user: pd.Series, dates: pd.Series, column: str, tool: str) -> pd.DataFrame:
+def _last_activity(ctx: ReadContext, parsed: pd.DataFrame, raw: pd.DataFrame, user: pd.Series, column: str,
+                   tool: str) -> pd.DataFrame:
     """One usage row per user with a date; rows with a bad date or no user are kept, marked as problems."""
-    present, bad = _bad_dates(ctx, dates, column)
+    present = ~blank(raw[column])
     no_user = present & blank(user)
     if no_user.any():
         collect_bad_rows(ctx, no_user, "User Principal Name", "a user principal name (or concealed name)", user)
     if not present.any():
         return empty_usage()
-    frame = usage_frame(tool, user[present], day_start(dates[present].astype("string").str.strip(), ctx.timezone),
-                        "last_activity")
-    return mark(frame, [(bad, f"bad date in {column}"), (no_user, "no user principal name")], csv_rows=True)
+    frame = usage_frame(tool, user[present], parsed[column][present], "last_activity")
+    frame = frame.assign(**{ROW: parsed[ROW][present], PROBLEM: parsed[PROBLEM][present]})
+    return mark(frame, [(no_user, "no user principal name")], csv_rows=True)
+
+
 def _active_users(ctx: ReadContext, raw: pd.DataFrame, keys: dict[str, str], user: pd.Series) -> dict:
     """Office 365 active users detail: one usage row per product with a date, assignments per licence held."""
+    dated = [keys[k] for k in keys if k.endswith("lastactivitydate") or k.endswith("licenseassigndate")]
+    parsed = _parse_dates(ctx, raw, dated)
     usage, held = [], []
     for prefix, tool in ACTIVE_USER_PRODUCTS.items():
         date_key = f"{prefix}lastactivitydate"
         if date_key in keys:
-            usage.append(_last_activity(ctx, user, raw[keys[date_key]], keys[date_key], tool))
+            usage.append(_last_activity(ctx, parsed, raw, user, keys[date_key], tool))
         flag_key = f"has{prefix}license"
         if flag_key in keys:
             flag = raw[keys[flag_key]].astype("string").str.strip().str.casefold().isin(["true", "yes"])
             flag = flag.fillna(False).astype(bool) & ~blank(user)
-            assign_key = f"{prefix}licenseassigndate"
-            assigned = pd.Series(pd.NaT, index=raw.index, dtype=UTC_NS)
-            bad = pd.Series(False, index=raw.index)
-            if assign_key in keys:
-                present, bad = _bad_dates(ctx, raw[keys[assign_key]], keys[assign_key])
-                day = day_start(raw[keys[assign_key]].astype("string").str.strip(), ctx.timezone)
-                assigned = assigned.mask(present & ~bad, day)
-            frame = pd.DataFrame({"tool": tool, "user": user[flag], "assigned_at": assigned[flag]})
-            held.append(mark(frame, [(bad, f"bad date in {keys.get(assign_key)}")], csv_rows=True))
+            assign_key = keys.get(f"{prefix}licenseassigndate")
+            assigned = parsed[assign_key] if assign_key else pd.Series(pd.NaT, index=raw.index, dtype=UTC_NS)
+            held.append(pd.DataFrame({"tool": tool, "user": user[flag], "assigned_at": assigned[flag],
+                                      ROW: parsed[ROW][flag], PROBLEM: parsed[PROBLEM][flag]}))
     out = {"usage": pd.concat(usage, ignore_index=True) if usage else empty_usage()}
     if held:
         out["assignments"] = pd.concat(held, ignore_index=True).astype(
@@ -172,6 +172,7 @@ def _activations(ctx: ReadContext, raw: pd.DataFrame, keys: dict[str, str], user
     if bad.any():
         collect_bad_rows(ctx, bad, keys["producttype"], "a product type such as MICROSOFT 365 APPS FOR ENTERPRISE", product)
     keep = ~blank(user)
+    _parse_dates(ctx, raw, [keys["lastactivateddate"]])  # checked (and reported) though not returned
     tool = pd.Series(ctx.tool, index=raw.index) if ctx.tool else slug_series(product)
     frame = pd.DataFrame({"tool": tool[keep], "user": user[keep]}).astype("string")
     note(ctx, "an Office activations report: read as who holds each Office apps product (assignments); "
