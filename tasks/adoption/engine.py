@@ -188,7 +188,7 @@ class _Context:
     row_tu: np.ndarray  # per counted row in [w0, end]: pair
     row_day: np.ndarray
     row_weight: np.ndarray | None
-    raw_days: np.ndarray  # a sorted sample-free summary: distinct day numbers present in the usage (any row)
+    raw_days: np.ndarray  # sorted day numbers with at least one usage row (any row, before activity rules)
     lic: object
     assignments: pd.DataFrame | None
     directory: pd.DataFrame | None
@@ -198,6 +198,7 @@ class _Context:
     departments: list[str] | None = None
     group_tu: np.ndarray | None = None  # per pair: department group code (len(departments) = other)
     department_source: dict | None = None
+    period: Period | None = None  # the audited period (departments are grouped on its population)
 
     @classmethod
     def build(cls, data: UsageArrays, lic, assignments, directory, period: Period, timezone, rules, zombie_days):
@@ -252,7 +253,7 @@ class _Context:
             row_tu=k_tu, row_day=k_day, row_weight=weight, raw_days=raw_days, lic=lic,
             assignments=assignments, directory=directory, timezone=timezone, zombie_days=zombie_days,
         )
-        ctx._period = period
+        ctx.period = period
         ctx._departments(data)
         return ctx
 
@@ -337,7 +338,7 @@ class _Context:
         self.group_tu = np.where(small, n_dep, dept_of)
 
     def _population(self) -> np.ndarray:
-        p = self._period
+        p = self.period
         prev = p.previous()
         flags = self.active_pairs(self.rel(prev.start), self.rel(p.end))
         held, _ = self._holders(p)
@@ -513,7 +514,6 @@ class _Context:
             cursor = last + timedelta(days=1)
         return out
 
-    _period: Period | None = None
 
 
 def _dept_order(col: pd.Series) -> pd.Series:
