@@ -7,6 +7,7 @@ import json
 import pytest
 
 from auditbridge.config import PublishSettings
+from auditbridge.errors import UsageError
 from tasks.publish.failures import PublishError
 
 
@@ -17,6 +18,8 @@ def test_retry_only_transient_failures():
 
     assert retry_if_transient(None, None, Failed(data=PublishError("store down", transient=True))) is True
     assert retry_if_transient(None, None, Failed(data=PublishError("key refused", transient=False))) is False
+    # nothing configured, or a bad setting: waiting will not fix it
+    assert retry_if_transient(None, None, Failed(data=UsageError("no object store configured"))) is False
     # an unexpected error (a bug, a botocore surprise) gets the benefit of the doubt
     assert retry_if_transient(None, None, Failed(data=RuntimeError("boom"))) is True
 

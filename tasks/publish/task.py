@@ -17,6 +17,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from auditbridge.config import PublishSettings
+from auditbridge.errors import AuditError
 from tasks.publish import publisher
 from tasks.publish.clients import resolve_client
 from tasks.publish.layout import parse_expiry
@@ -25,14 +26,17 @@ RETRY_DELAYS = [2, 5, 15]
 
 
 def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry unless the failure says a retry cannot help (key refused, access denied, run already there)."""
+    """Retry a store that was down or slow; not a refused key, a denied access, a run already there, or a
+    configuration or usage error (an AuditError without `transient`); unexpected errors get one more chance."""
     exc = state.data if isinstance(getattr(state, "data", None), BaseException) else None
     if exc is None:
         try:
             exc = state.result(raise_on_failure=False)
         except Exception:  # the state holds no readable result: let the retry happen
             return True
-    return bool(getattr(exc, "transient", True))
+    if isinstance(exc, AuditError):
+        return bool(getattr(exc, "transient", False))
+    return True
 
 
 @task(
