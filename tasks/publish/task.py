@@ -23,6 +23,11 @@ from tasks.publish.clients import resolve_client
 from tasks.publish.layout import parse_expiry
 
 RETRY_DELAYS = [2, 5, 15]
+# Per S3 call: 3 attempts of at most 15 s each (boto3 adaptive retries). With the task's 3 retries, a store
+# that accepts connections but never answers fails the run after about 4 x 45 s + 22 s of backoff; a store
+# that is down (connection refused) fails it in about half a minute.
+CLIENT_TIMEOUT = 15
+CLIENT_ATTEMPTS = 3
 
 
 def retry_if_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -58,7 +63,9 @@ def publish(
     code_version: str,
 ) -> publisher.PublishedRun:
     """Upload the run's files, then its manifest, latest.json and index.html (see `publisher.publish_run`)."""
-    client, target = resolve_client(settings, role="publisher")
+    client, target = resolve_client(
+        settings, role="publisher", timeout=CLIENT_TIMEOUT, attempts=CLIENT_ATTEMPTS
+    )
     return publisher.publish_run(
         client,
         bucket=target.bucket,
@@ -83,7 +90,7 @@ def publish(
 )
 def read_previous_metrics(settings: PublishSettings, *, audit: str, period: str) -> dict[str, Any] | None:
     """metrics.json of `period`'s latest complete run (pass the previous period's label), or None."""
-    client, target = resolve_client(settings, role="reader")
+    client, target = resolve_client(settings, role="reader", timeout=CLIENT_TIMEOUT, attempts=CLIENT_ATTEMPTS)
     return publisher.read_latest_metrics(
         client, bucket=target.bucket, prefix=target.prefix, audit=audit, period=period
     )
@@ -98,7 +105,7 @@ def read_previous_metrics(settings: PublishSettings, *, audit: str, period: str)
 )
 def report_link(settings: PublishSettings, *, key: str, expires: str | int | None = None) -> str:
     """A presigned GET link to `key`, signed with the reader key when the embedded store is used."""
-    client, target = resolve_client(settings, role="reader")
+    client, target = resolve_client(settings, role="reader", timeout=CLIENT_TIMEOUT, attempts=CLIENT_ATTEMPTS)
     seconds = parse_expiry(expires if expires is not None else settings.presign_expiry)
     return publisher.presign(client, bucket=target.bucket, key=key, expires=seconds)
 
