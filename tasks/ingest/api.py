@@ -116,6 +116,10 @@ def ingest_files(
     if not pseudonym_key:
         raise UsageError("a pseudonymisation key is required: people are replaced by keyed pseudonyms at ingestion")
     mapping = load_mapping(mapping)
+    if timezone is None and mapping is not None:
+        timezone = mapping.get("timezone")
+    if timezone is not None:
+        _check_zone(timezone)
     if kind and mapping is not None and not mapping.get("kind"):
         mapping = {**mapping, "kind": kind}
     elif kind and mapping is None:
@@ -129,11 +133,17 @@ def ingest_files(
     collectors: list[ProblemCollector] = []
     chosen_names: list[str] = []
     for f in files:
+        if not f.data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+            raise DataError(Problem(f.name, "the file is empty: expected an export with a header row and data rows"))
         if fmt == "auto":
             chosen, score = detect(f.data[:HEAD_BYTES], f.name, formats)
             notes.append(f"{f.name}: recognised as {chosen.name} (confidence {score:.2f})")
         else:
             chosen = formats[fmt]
+        if chosen.name != "generic" and mapping is not None and mapping.get("columns"):
+            raise ConfigError(str(mapping.get("_file", "mapping")), [
+                f"columns: only the generic format takes a column mapping ({f.name} is read as {chosen.name}, "
+                "which knows its columns); named formats accept `values:` to map statuses and priorities"])
         ctx = ReadContext(name=f.name, data=f.data, pseudonym_key=b"", timezone=timezone, tool=tool, mapping=mapping)
         produced = chosen.read(ctx)
         notes.extend(ctx.notes)
@@ -171,12 +181,15 @@ def ingest_files(
 def _finish(df: pd.DataFrame, kind: str, ctx: ReadContext, key: bytes) -> pd.DataFrame:
     """Checks, pseudonyms and column policy for one file's frame of one kind."""
     sch = schema(kind)
+    labels = dict(df.attrs.get("labels", {}))
     missing = [c for c in sch.required if c not in df.columns]
     if missing:
         raise DataError([Problem(ctx.name, f"no column gives the {kind} field '{c}' (required)", row=1, column=c)
                          for c in missing])
     df = with_rows(df)
     df = df.assign(**{SOURCE_FILE: pd.Series(ctx.name, index=df.index, dtype="string")})
+    df.attrs["labels"] = labels
+    df = _flag_missing(df, sch.required, ctx)
     for col in PERSON_COLUMNS:
         if col in df.columns:
             df = df.assign(**{col: pseudonymise_people(df[col], key)})
@@ -185,6 +198,31 @@ def _finish(df: pd.DataFrame, kind: str, ctx: ReadContext, key: bytes) -> pd.Dat
     if kind == "tickets":
         df = _flag_duplicates(df, ctx)
     return df
+
+
+def _flag_missing(df: pd.DataFrame, required: tuple[str, ...], ctx: ReadContext) -> pd.DataFrame:
+    """A row without a required value (no id, no status, no opening date) cannot be used: a row problem.
+    Rows already flagged (e.g. an unreadable date, now empty) are not reported twice."""
+    from tasks.ingest.readers import flag_rows, label_of, report_cells
+
+    for col in required:
+        empty = df[col].isna() & df[PROBLEM].isna()
+        if pd.api.types.is_string_dtype(df[col]):
+            empty |= (df[col].astype("string").str.strip() == "").fillna(False) & df[PROBLEM].isna()
+        if empty.any():
+            label = label_of(df, col)
+            report_cells(ctx, df, empty, label, f"empty, but this column is required (it gives {col})", df[col])
+            df = flag_rows(df, empty, f"missing {col}")
+    return df
+
+
+def _check_zone(timezone: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"unknown timezone {timezone!r}: expected an IANA name such as Europe/Paris") from None
 
 
 def _harmless(df: pd.DataFrame, column: str) -> bool:

@@ -250,3 +250,17 @@ def report_cells(ctx, df: pd.DataFrame, mask: pd.Series, column: str, message: s
         ctx.collector.add(Problem(ctx.name, message, row=int(rows[i]), column=column, value=value))
     extra = len(idx) - min(len(idx), limit)
     ctx.collector.total += extra
+
+
+LABELS = "labels"
+
+
+def labelled(df: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Remember which header of the file each canonical column came from (`df.attrs`), so that problems found
+    later (a required value missing) name the column as the user sees it."""
+    df.attrs[LABELS] = dict(labels)
+    return df
+
+
+def label_of(df: pd.DataFrame, column: str) -> str:
+    return df.attrs.get(LABELS, {}).get(column, column)

@@ -22,6 +22,7 @@ from tasks.ingest.readers import (
     flag_rows,
     head_text,
     header_fields,
+    labelled,
     read_delimited,
     report_cells,
     sniff_delimiter,
@@ -121,7 +122,7 @@ class GlpiFormat:
         df = df.assign(ticket_id=df["ticket_id"].str.replace("[ \t\u00a0\u202f.,']", "", regex=True))
         bad_id = df["ticket_id"].isna() | ~df["ticket_id"].str.fullmatch("[0-9]+", na=False)
         if bad_id.any():
-            report_cells(ctx, df, bad_id, "ticket_id", f"expected a GLPI ticket number (column '{cols['ticket_id']}')",
+            report_cells(ctx, df, bad_id, cols["ticket_id"], "expected a GLPI ticket number such as 49 541",
                          raw[cols["ticket_id"]])
             df = flag_rows(df, bad_id, "no ticket id")
         for person in ("requester", "assignee"):
@@ -146,7 +147,7 @@ class GlpiFormat:
         if "priority" in df.columns:
             df, prio, prio_raw = normalise_priority(ctx, df, "priority", PRIORITIES, label=cols["priority"])
             df = df.assign(priority=prio, priority_raw=prio_raw)
-        return {"tickets": df}
+        return {"tickets": labelled(df, cols)}
 
 
 FORMATS = [GlpiFormat()]

@@ -65,7 +65,7 @@ class GoogleWorkspace:
         return 0.0
 
     def read(self, ctx: ReadContext) -> dict[str, pd.DataFrame]:
-        params = _parameters(ctx, _report_items(ctx, load_json(ctx, EXPECTED)))
+        params = _parameters(ctx, *_report_items(ctx, load_json(ctx, EXPECTED)))
         out: dict[str, pd.DataFrame] = {}
         users = params[params["entity"] == "USER"]
         customers = params[params["entity"] == "CUSTOMER"]
@@ -76,10 +76,11 @@ class GoogleWorkspace:
         return out
 
 
-def _report_items(ctx: ReadContext, doc) -> list[tuple[str, dict]]:
-    """The report items of one response or of an array of pages, each with its JSON path for messages."""
+def _report_items(ctx: ReadContext, doc) -> tuple[list[dict], pd.Series]:
+    """The report items of one response or of an array of pages, and each item's JSON path for messages."""
     pages = doc if isinstance(doc, list) else [doc]
-    items: list[tuple[str, dict]] = []
+    items: list[dict] = []
+    paths: list[pd.Series] = []
     for p, page in enumerate(pages):
         where = f"[{p}]." if isinstance(doc, list) else ""
         if not isinstance(page, dict) or page.get("kind") != "admin#reports#usageReports":
@@ -94,11 +95,12 @@ def _report_items(ctx: ReadContext, doc) -> list[tuple[str, dict]]:
         if not isinstance(reports, list):
             refuse(ctx, "expected a list of usage reports", column=f"{where}usageReports", value=type(reports).__name__)
         require_objects(ctx, reports, f"{where}usageReports")
-        items.extend((f"{where}usageReports[{i}]", r) for i, r in enumerate(reports))
-    return items
+        items.extend(reports)
+        paths.append(f"{where}usageReports[" + pd.Series(range(len(reports)), dtype="string") + "]")
+    return items, (pd.concat(paths, ignore_index=True) if paths else pd.Series([], dtype="string"))
 
 
-def _parameters(ctx: ReadContext, items: list[tuple[str, dict]]) -> pd.DataFrame:
+def _parameters(ctx: ReadContext, items: list[dict], paths: pd.Series) -> pd.DataFrame:
     """One row per (report item, parameter): path, date, entity type, user, name and value (long format).
 
     The name/value lists are flattened column-wise by Arrow (list_flatten + parent indices), not item by item.
@@ -109,17 +111,16 @@ def _parameters(ctx: ReadContext, items: list[tuple[str, dict]]) -> pd.DataFrame
     columns = ["path", "date", "entity", "user", "name", "value", "datetime"]
     if not items:
         return pd.DataFrame(columns=columns).astype("string")
-    arr = arrow_items(ctx, [r for _, r in items], "usageReports")
+    arr = arrow_items(ctx, items, "usageReports")
     params = field(arr, "parameters")
     if not (pa.types.is_list(params.type) and pa.types.is_struct(params.type.value_type)):
-        refuse(ctx, "expected a 'parameters' list of {name, value} objects", column=f"{items[0][0]}.parameters")
+        refuse(ctx, "expected a 'parameters' list of {name, value} objects", column=f"{paths.iloc[0]}.parameters")
     missing = pc.is_null(params)
     if pc.any(missing).as_py():
         first = pc.index(missing, True).as_py()
-        refuse(ctx, "expected a 'parameters' list of {name, value} objects", column=f"{items[first][0]}.parameters")
+        refuse(ctx, "expected a 'parameters' list of {name, value} objects", column=f"{paths.iloc[first]}.parameters")
     parent = pc.list_parent_indices(params).to_numpy()
     flat = pc.list_flatten(params)
-    paths = pd.Series([p for p, _ in items], dtype="string")
     value = text_series(field(flat, "intValue"))
     for key in VALUE_KEYS[1:]:
         value = value.fillna(text_series(field(flat, key)))
@@ -133,12 +134,12 @@ def _parameters(ctx: ReadContext, items: list[tuple[str, dict]]) -> pd.DataFrame
     }).astype("string")
 
 
-def _report(ctx: ReadContext, mask: pd.Series, p: pd.DataFrame, field: str, expected: str, values: pd.Series) -> None:
+def _report(ctx: ReadContext, mask: pd.Series, p: pd.DataFrame, what: str, expected: str, values: pd.Series) -> None:
     """One problem per flagged parameter row, naming the report item, the field (and parameter) and the value."""
     flagged = p[mask.to_numpy()].head(50)
     shown = values[mask.to_numpy()].head(50)
     for path, name, value in zip(flagged["path"], flagged["name"], shown, strict=True):
-        where = f"{path}.{field}" + (f"[name={name}]" if field == "parameters" else "")
+        where = f"{path}.{what}" + (f"[name={name}]" if what == "parameters" else "")
         ctx.collector.add(Problem(ctx.name, f"expected {expected}", column=where,
                                   value=None if pd.isna(value) else str(value)))
     ctx.collector.total += max(0, int(mask.sum()) - 50)

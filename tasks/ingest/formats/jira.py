@@ -14,7 +14,7 @@ import pandas as pd
 from auditbridge.errors import DataError, Problem
 from tasks.ingest.dates import parse_datetime_columns
 from tasks.ingest.normalise import find_columns, header_keys, key, normalise_priority, normalise_status
-from tasks.ingest.readers import head_text, header_fields, read_delimited, sniff_delimiter
+from tasks.ingest.readers import head_text, header_fields, labelled, read_delimited, sniff_delimiter
 
 ALIASES = {
     "ticket_id": ("Issue key",),
@@ -87,7 +87,7 @@ class JiraFormat:
         if "priority" in df.columns:
             df, prio, prio_raw = normalise_priority(ctx, df, "priority", PRIORITIES, label=cols["priority"])
             df = df.assign(priority=prio, priority_raw=prio_raw)
-        return {"tickets": df.drop(columns=[c for c in ("status_category",) if c in df.columns])}
+        return {"tickets": labelled(df.drop(columns=[c for c in ("status_category",) if c in df.columns]), cols)}
 
 
 FORMATS = [JiraFormat()]

@@ -23,7 +23,15 @@ from tasks.ingest.normalise import (
     normalise_priority,
     normalise_status,
 )
-from tasks.ingest.readers import ROW, head_text, header_fields, read_delimited, sniff_delimiter, with_rows
+from tasks.ingest.readers import (
+    ROW,
+    head_text,
+    header_fields,
+    labelled,
+    read_delimited,
+    sniff_delimiter,
+    with_rows,
+)
 
 ALIASES = {
     "ticket_id": ("number", "Number"),
@@ -82,8 +90,8 @@ class ServiceNowFormat:
         return 0.9 if "INC" in text[:4096] or keys & {"opened_at", "sys_created_on", "opened", "created"} else 0.6
 
     def read(self, ctx) -> dict[str, pd.DataFrame]:
-        df, _ = _tickets(ctx, read_delimited(ctx), ALIASES)
-        return {"tickets": df}
+        df, cols = _tickets(ctx, read_delimited(ctx), ALIASES)
+        return {"tickets": labelled(df, cols)}
 
 
 class ServiceNowEventsFormat:
@@ -111,7 +119,8 @@ class ServiceNowEventsFormat:
         events = df.loc[changed, ["ticket_id", "at", "status", "status_raw", "seq", ROW, "_problem"]]
         last = ~df["ticket_id"].eq(df["ticket_id"].shift(-1)).fillna(False).astype(bool)
         tickets = df.loc[last].drop(columns=["seq", "at"]).sort_values(ROW, kind="stable")
-        return {"tickets": tickets, "ticket_events": events.sort_values(ROW, kind="stable")}
+        return {"tickets": labelled(tickets, cols),
+                "ticket_events": labelled(events.sort_values(ROW, kind="stable"), cols)}
 
 
 FORMATS = [ServiceNowFormat(), ServiceNowEventsFormat()]

@@ -18,7 +18,15 @@ import pandas as pd
 from auditbridge.errors import DataError, Problem
 from tasks.ingest.dates import parse_datetime_columns
 from tasks.ingest.normalise import find_columns, header_keys, normalise_priority, normalise_status
-from tasks.ingest.readers import ROW, decode, head_text, header_fields, read_delimited, sniff_delimiter
+from tasks.ingest.readers import (
+    ROW,
+    decode,
+    head_text,
+    header_fields,
+    labelled,
+    read_delimited,
+    sniff_delimiter,
+)
 
 ALIASES = {
     "ticket_id": ("Id", "ID", "Ticket ID"),
@@ -102,7 +110,7 @@ class ZendeskFormat:
         if "priority" in df.columns:
             df, prio, prio_raw = normalise_priority(ctx, df, "priority", PRIORITIES, label=cols.get("priority"))
             df = df.assign(priority=prio, priority_raw=prio_raw)
-        return {"tickets": df}
+        return {"tickets": labelled(df, cols)}
 
 
 FORMATS = [ZendeskFormat()]
