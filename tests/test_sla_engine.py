@@ -227,3 +227,18 @@ def test_write_outputs_round_trip(result, tmp_path):
 
     summary = json.loads(paths["summary"].read_text(encoding="utf-8"))
     assert summary["overall"]["resolution"]["met"] == 4 and summary["period"]["label"] == "2026-Q3"
+
+
+def test_prefect_task_runs_the_same_code(tmp_path):
+    """The flow's `sla` step is a thin wrapper: same result as the engine, no retries on a pure stage."""
+    from tasks.sla.task import load_sla_policy, sla_task, write_sla_outputs
+
+    tpath, epath = write_inputs(tmp_path)
+    tickets, events = read_canonical(tpath, "tickets"), read_canonical(epath, "ticket_events")
+    policy = load_sla_policy.fn(POLICY)
+    wrapped = sla_task.fn(tickets, events, policy, "2026-Q3", AS_OF)
+    direct = compute_sla(tickets, events, policy, "2026-Q3", AS_OF)
+    pd.testing.assert_frame_equal(wrapped.tickets, direct.tickets)
+    assert wrapped.summary == direct.summary
+    assert sla_task.retries == 0
+    assert write_sla_outputs.fn(wrapped, tmp_path / "out")["summary"].is_file()
