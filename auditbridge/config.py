@@ -170,3 +170,41 @@ def config_from_dict(data: dict, *, base_dir: Path, file: str = "audit.yaml") ->
             else:
                 problems.append(f"{where}: {err['msg']}")
         raise ConfigError(file, problems) from None
+
+
+def load_config_uri(target: str) -> AuditConfig:
+    """`load_config` for a local path or an `s3://bucket/key` (then relative source paths resolve against the
+    config's own prefix, so a config and its data can live side by side in a bucket)."""
+    if not target.startswith("s3://"):
+        return load_config(target)
+    import posixpath
+    import tempfile
+
+    from auditbridge.s3 import make_client, split_uri
+
+    bucket, key = split_uri(target)
+    try:
+        body = make_client().get_object(Bucket=bucket, Key=key)["Body"].read()
+    except Exception as exc:
+        raise ConfigError(target, [f"cannot be read from the bucket: {exc}"]) from None
+    with tempfile.TemporaryDirectory() as tmp:
+        local = Path(tmp) / "audit.yaml"
+        local.write_bytes(body)
+        data = yaml.safe_load(body) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(target, ["expected a mapping of settings at the top level"])
+    folder = f"s3://{bucket}/{posixpath.dirname(key)}".rstrip("/")
+
+    def rebase(value: Any) -> Any:
+        if isinstance(value, str) and not value.startswith("s3://") and not value.startswith("/"):
+            return f"{folder}/{value}"
+        if isinstance(value, dict) and "path" in value:
+            return {**value, "path": rebase(value["path"])}
+        if isinstance(value, list):
+            return [rebase(v) for v in value]
+        return value
+
+    sources = data.get("sources")
+    if isinstance(sources, dict):
+        data["sources"] = {k: rebase(v) for k, v in sources.items()}
+    return config_from_dict(data, base_dir=Path.cwd(), file=target)

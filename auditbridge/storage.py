@@ -7,6 +7,7 @@ sends SIGTERM, then SIGKILL after a timeout. Data survives a restart.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -270,16 +271,12 @@ class EmbeddedStore:
         while time.monotonic() < deadline and _pid_alive(pid):
             time.sleep(0.2)
         if _pid_alive(pid):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             while _pid_alive(pid) and time.monotonic() < deadline + 5:
                 time.sleep(0.1)
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         return True
 
     def kill(self) -> None:
