@@ -102,3 +102,10 @@ def test_line_and_column_charts_draw_every_point():
     svg = str(charts.column_chart([charts.Bar("<1d", 9, "9"), charts.Bar(">30d", 4, "4", alert=True)],
                                   title="t", desc="d", chart_id="c3"))
     assert "&lt;1d" in svg and "&gt;30d" in svg and svg.count("<rect") == 2
+
+
+def test_changes_that_round_to_zero_have_no_sign():
+    assert fmt.signed_points(-0.001, "en") == "±0\u00a0pts"  # −0.1 point shown without decimals
+    assert fmt.signed_points(-0.001, "en", 1) == "−0.1\u00a0pts"
+    assert fmt.signed_points(0.0061, "fr", 1) == "+0,6\u00a0pts"  # 77.2 % vs 76.6 %
+    assert fmt.signed_number(0.2, "en") == "±0"

@@ -71,21 +71,24 @@ def pct_points(value: float | None, lang: str, digits: int = 0) -> str:
     return percent(value / 100.0, lang, digits)
 
 
-def signed_points(delta_fraction: float | None, lang: str) -> str:
-    """A change of a fraction in percentage points, with its sign (+12 pts / −3 pts)."""
+def _sign(rounded: float) -> str:
+    return "+" if rounded > 0 else ("−" if rounded < 0 else "±")
+
+
+def signed_points(delta_fraction: float | None, lang: str, digits: int = 0) -> str:
+    """A change of a fraction in percentage points, with its sign (+12 pts / −3 pts; ±0 pts when it rounds to 0)."""
     if _missing(delta_fraction):
         return MISSING
-    points = delta_fraction * 100
-    sign = "+" if points > 0 else ("−" if points < 0 else "±")
-    return f"{sign}{number(abs(points), lang)}\u00a0pts"
+    points = round(delta_fraction * 100, digits)
+    return f"{_sign(points)}{number(abs(points), lang, digits)}\u00a0pts"
 
 
 def signed_number(delta: float | None, lang: str, digits: int = 0) -> str:
-    """A change of a count, with its sign (+3 / −12)."""
+    """A change of a count, with its sign (+3 / −12 / ±0)."""
     if _missing(delta):
         return MISSING
-    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
-    return f"{sign}{number(abs(delta), lang, digits)}"
+    rounded = round(delta, digits)
+    return f"{_sign(rounded)}{number(abs(rounded), lang, digits)}"
 
 
 def money(value: float | None, lang: str, currency: str = "EUR", digits: int = 0) -> str:
@@ -118,6 +121,16 @@ def month(value: str | None, lang: str) -> str:
         return MISSING
     year, mon = str(value).split("-")[:2]
     return _babel_date(date(int(year), int(mon), 1), format="MMM y", locale=locale_for(lang))
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def weekday(code: str | None, lang: str) -> str:
+    """A policy weekday key (mon..sun) as the language abbreviates it (lun. / Mon)."""
+    if code not in WEEKDAYS:
+        return MISSING if code is None else str(code)
+    return locale_for(lang).days["format"]["abbreviated"][WEEKDAYS.index(code)]
 
 
 def duration(seconds: float | None, lang: str) -> str:
@@ -154,6 +167,7 @@ FILTERS = {
     "money": money,
     "day": day,
     "month": month,
+    "weekday": weekday,
     "duration": duration,
     "hours": hours,
 }

@@ -108,9 +108,9 @@ def comparison(metrics: dict) -> dict | None:
 
     rows = [
         pair("tickets", "count", sla.get("tickets_in_scope"), psla.get("tickets_in_scope")),
-        pair("resolution", "fraction", clock_compliance(sla.get("overall"), "resolution"),
+        pair("resolution", "compliance", clock_compliance(sla.get("overall"), "resolution"),
              clock_compliance(psla.get("overall"), "resolution")),
-        pair("first_response", "fraction", clock_compliance(sla.get("overall"), "first_response"),
+        pair("first_response", "compliance", clock_compliance(sla.get("overall"), "first_response"),
              clock_compliance(psla.get("overall"), "first_response")),
         pair("no_priority", "fraction", sla.get("no_priority_share"), psla.get("no_priority_share")),
         pair("backlog", "count", (sla.get("backlog") or {}).get("open"), (psla.get("backlog") or {}).get("open")),
@@ -209,4 +209,5 @@ def build_context(metrics: dict, *, findings: list[dict], sla_tickets: pd.DataFr
         "thresholds": thresholds,
         "charts": ChartHelpers(lang),
         "clock_compliance": clock_compliance,
+        "weekdays": fmt.WEEKDAYS,
     }
