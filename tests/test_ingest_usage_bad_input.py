@@ -144,3 +144,25 @@ def test_partial_pages_are_said_in_the_notes(tmp_path):
     notes = "\n".join(r.notes)
     assert "1 of 31 records" in notes and "page 1 of 3" in notes and "Data for 2026-07-01 is not available" in notes
     assert len(r.datasets["usage"]) == 2  # zoom 1 + slack 1; the empty Google day adds nothing
+
+
+def test_google_item_without_user_names_the_item(tmp_path):
+    doc = {"kind": "admin#reports#usageReports", "usageReports": [
+        {"date": "2026-07-01", "entity": {"type": "USER", "userEmail": "a@x.com"},
+         "parameters": [{"name": "accounts:last_login_time", "datetimeValue": "2026-07-01T08:00:00.000Z"}]},
+        {"date": "2026-07-01", "entity": {"type": "USER"},
+         "parameters": [{"name": "accounts:last_login_time", "datetimeValue": "2026-07-01T09:00:00.000Z"}]}]}
+    path = write(tmp_path, "g.json", doc)
+    assert "column 'usageReports[1].entity.userEmail'" in refused(path)
+    r = ingest([path], pseudonym_key=KEY, on_row_error="quarantine")
+    assert len(r.datasets["usage"]) == 1 and r.quarantined["usage"]["_problem"].tolist() == ["no entity.userEmail"]
+
+
+def test_a_price_that_is_not_a_number_is_a_config_error(tmp_path):
+    from auditbridge.errors import ConfigError
+
+    doc = {"kind": "admin#reports#usageReports", "usageReports": [
+        {"date": "2026-07-01", "entity": {"type": "CUSTOMER", "customerId": "C1"},
+         "parameters": [{"name": "accounts:gsuite_basic_total_licenses", "intValue": "3"}]}]}
+    with pytest.raises(ConfigError, match="cost_per_seat_month"):
+        ingest([write(tmp_path, "c.json", doc)], pseudonym_key=KEY, mapping={"cost_per_seat_month": "six", "currency": "EUR"})

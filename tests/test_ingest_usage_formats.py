@@ -104,7 +104,9 @@ def test_google_several_editions_give_one_licence_row_each(tmp_path):
         {"name": "accounts:gsuite_enterprise_total_licenses", "intValue": "5"},
         {"name": "accounts:gsuite_enterprise_used_licenses", "intValue": "2"},
         {"name": "accounts:num_users", "intValue": "25"}]}])
-    lic = ingest([write(tmp_path, "c.json", doc)], pseudonym_key=KEY).datasets["licences"].sort_values("tool")
+    price = {"cost_per_seat_month": "7.5", "currency": "EUR"}
+    lic = ingest([write(tmp_path, "c.json", doc)], pseudonym_key=KEY, mapping=price).datasets["licences"]
+    lic = lic.sort_values("tool")
     assert lic[["tool", "seats", "seats_assigned"]].values.tolist() == [
         ["google-workspace-gsuite-basic", 20.0, 18.0], ["google-workspace-gsuite-enterprise", 5.0, 2.0]]
 
@@ -140,13 +142,15 @@ def test_entra_user_export_as_directory_keeps_no_names(tmp_path):
            "alice@x.com,Alice Martin,Alice,CFO,Finance,True\n"
            "bob@x.com,Bob Durand,Bob,Rep,Sales,False\n"
            "svc-backup@x.com,Backup,,,,True\n")
-    r = ingest([write(tmp_path, "entra.csv", csv)], pseudonym_key=KEY)
+    path = write(tmp_path, "entra.csv", csv)
+    r = ingest([path], pseudonym_key=KEY, on_row_error="quarantine")
     d = r.datasets["directory"]
     assert list(d.columns) == ["user", "department", "active"]
-    assert d["department"].iloc[:2].tolist() == ["Finance", "Sales"]
-    assert d["department"].isna().tolist() == [False, False, True]  # kept, with a note, not refused
-    assert d["active"].tolist() == [True, False, True]
-    assert any("1 user(s) have no department (first at row 4)" in n for n in r.notes)
+    assert d[["department", "active"]].values.tolist() == [["Finance", True], ["Sales", False]]
+    # the service account has no department (required): set aside, row 4 as the user counts
+    assert r.quarantined["directory"]["_row"].tolist() == [4]
+    with pytest.raises(DataError, match="entra.csv, row 4"):
+        ingest([path], pseudonym_key=KEY)
 
 
 def test_google_user_export_status_and_french_dates(tmp_path):

@@ -112,13 +112,17 @@ def test_google_user_usage_pivots_parameters_per_user(samples):
 
 
 def test_google_customer_report_gives_licence_counts(samples):
-    # gsuite_usage_reports.txt: accounts:gsuite_basic_total_licenses "12", ..._used_licenses "10"; no price.
-    r = read(samples / "google_workspace" / "gsuite_usage_reports.txt")
+    # gsuite_usage_reports.txt: accounts:gsuite_basic_total_licenses "12", ..._used_licenses "10"; no price in
+    # the API, so the price comes from the source's mapping (6 EUR here); without it the row is refused.
+    path = samples / "google_workspace" / "gsuite_usage_reports.txt"
+    r = read(path, mapping={"cost_per_seat_month": 6, "currency": "eur"})
     lic = r.datasets["licences"]
-    assert lic["tool"].tolist() == ["google-workspace"]
-    assert lic["seats"].tolist() == [12.0]
-    assert lic["seats_assigned"].tolist() == [10.0]
-    assert lic["cost_per_seat_month"].isna().all()
+    assert lic[["tool", "seats", "cost_per_seat_month", "currency", "seats_assigned"]].values.tolist() == [
+        ["google-workspace", 12.0, 6.0, "EUR", 10.0]]
+    with pytest.raises(DataError) as err:
+        read(path)
+    assert "no price" in str(err.value)
+    assert "usageReports[0].parameters[name=accounts:gsuite_basic_total_licenses]" in str(err.value)
 
 
 # ---- Okta, Slack, Zoom -------------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ activity rule can keep or drop it):
   shared, calls, meetings...; not received/owned/quota figures) give one row per user and report `date`
   (midnight in the audit's zone; Google dates follow the account's zone) with `count` = the value, when > 0.
 CUSTOMER entities -> `licences`: one row per `accounts:<edition>_total_licenses` (`seats`; the
-`<edition>_used_licenses` figure is kept as the extra column `seats_assigned`). The API carries no price:
-`cost_per_seat_month` and `currency` are left empty for the licence inventory to give. The tool is
+`<edition>_used_licenses` figure is kept as the extra column `seats_assigned`). The API carries no price, which
+`licences` requires: the source's mapping gives it (`{cost_per_seat_month: 6.0, currency: EUR}`); without it
+the rows are refused (or quarantined) with a message saying so. The tool is
 `google-workspace` (or `ctx.tool`) when the report has one edition, `google-workspace-<edition>` otherwise.
 Profile ids, customer ids and etags are not returned.
 """
@@ -184,6 +185,22 @@ def _usage(ctx: ReadContext, p: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([by_time, by_day], ignore_index=True)
 
 
+def _price(ctx: ReadContext) -> tuple[float | None, str | None]:
+    """The seat price the report cannot carry, from the source's mapping (`cost_per_seat_month`, `currency`)."""
+    mapping = ctx.mapping or {}
+    cost, currency = mapping.get("cost_per_seat_month"), mapping.get("currency")
+    if cost is None and currency is None:
+        return None, None
+    value = pd.to_numeric(pd.Series([cost]), errors="coerce").iloc[0]
+    if pd.isna(value) or value < 0 or not isinstance(currency, str) or not currency.strip():
+        from auditbridge.errors import ConfigError
+
+        raise ConfigError(str(mapping.get("_file", "mapping")), [
+            f"cost_per_seat_month: expected a price per seat and month (found {cost!r}) with a currency code "
+            f"such as EUR (found {currency!r})"])
+    return float(value), currency.strip().upper()
+
+
 def _licences(ctx: ReadContext, p: pd.DataFrame) -> pd.DataFrame:
     name = p["name"].fillna("")
     edition = name.str.extract(r"^accounts:(\w+?)_(total|used)_licenses$")
@@ -193,15 +210,25 @@ def _licences(ctx: ReadContext, p: pd.DataFrame) -> pd.DataFrame:
     if bad.any():
         _report(ctx, bad, lic, "parameters", "an integer licence count", lic["value"])
     # the newest report date of the file gives the licence figures
-    wide = (lic[~bad].sort_values("date").groupby(["edition", "which"])["n"].last().unstack("which")
-            .reindex(columns=["total", "used"]))
+    good = lic[~bad].sort_values("date")
+    wide = good.groupby(["edition", "which"])["n"].last().unstack("which").reindex(columns=["total", "used"])
     wide = wide[wide["total"].fillna(0) > 0]
+    where = good[good["which"] == "total"].groupby("edition")["path"].last().reindex(wide.index)
     single = len(wide) == 1
     tools = [(ctx.tool or TOOL) if single else f"{TOOL}-{e.replace('_', '-')}" for e in wide.index]
-    return pd.DataFrame({
+    cost, currency = _price(ctx)
+    out = pd.DataFrame({
         "tool": pd.array(tools, dtype="string"), "seats": wide["total"].to_numpy(dtype="float64"),
-        "cost_per_seat_month": pd.NA, "currency": pd.NA, "seats_assigned": wide["used"].to_numpy(dtype="float64"),
+        "cost_per_seat_month": cost, "currency": currency, "seats_assigned": wide["used"].to_numpy(dtype="float64"),
     }).astype({"seats": "Float64", "cost_per_seat_month": "Float64", "currency": "string", "seats_assigned": "Float64"})
+    if cost is None and len(out):
+        for path, edition in zip(where, wide.index, strict=True):
+            ctx.collector.add(Problem(
+                ctx.name, f"the Google report gives the seats of {edition} but no price: give cost_per_seat_month "
+                "and currency in the source's mapping (e.g. {cost_per_seat_month: 6.0, currency: EUR}), or use a "
+                "licence inventory file", column=f"{path}.parameters[name=accounts:{edition}_total_licenses]"))
+        out = mark(out, [(pd.Series(True, index=out.index), "no price per seat")], csv_rows=False)
+    return out
 
 
 FORMATS = [GoogleWorkspace()]

@@ -171,9 +171,7 @@ def _assignments(ctx: ReadContext, df: pd.DataFrame) -> pd.DataFrame:
 
 def _directory(ctx: ReadContext, df: pd.DataFrame) -> pd.DataFrame:
     out = _require(ctx, df, "user", "the user's e-mail address or login")
-    no_department = blank(out["department"]) & ~blank(out["user"])
-    if no_department.any():  # service accounts often have none: kept, the adoption engine groups them
-        note(ctx, f"{int(no_department.sum())} user(s) have no department (first at row {int(no_department.idxmax()) + 2})")
+    # an empty department is left empty: api.ingest refuses or quarantines rows missing a required value
     if "active" in out:
         word = out["active"].str.casefold()
         value = pd.Series(pd.NA, index=out.index, dtype="string").mask(word.isin(TRUE_WORDS).fillna(False), "true")
