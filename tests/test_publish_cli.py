@@ -31,10 +31,20 @@ def _files(tag: str) -> dict[str, bytes]:
 
 @pytest.fixture
 def published(publisher_client, store_info, s3_prefix):
-    for period, run_id, tag in [("2026-Q3", Q3_OLD, "q3-old"), ("2026-Q3", Q3_NEW, "q3-new"), ("2026-Q2", Q2, "q2")]:
+    for period, run_id, tag in [
+        ("2026-Q3", Q3_OLD, "q3-old"),
+        ("2026-Q3", Q3_NEW, "q3-new"),
+        ("2026-Q2", Q2, "q2"),
+    ]:
         publisher.publish_run(
-            publisher_client, bucket=store_info.bucket, prefix=s3_prefix, audit="acme", period=period, run_id=run_id,
-            files=_files(tag), code_version="0.1.0",
+            publisher_client,
+            bucket=store_info.bucket,
+            prefix=s3_prefix,
+            audit="acme",
+            period=period,
+            run_id=run_id,
+            files=_files(tag),
+            code_version="0.1.0",
         )
     return s3_prefix
 
@@ -63,7 +73,9 @@ def test_list_shows_complete_runs_newest_first(published, reader_env, capsys):
     assert Q3_OLD in lines[1] and "complete" in lines[1]
     assert Q2 in lines[2] and "latest" in lines[2]
 
-    code, out, _ = _run(capsys, "list", "--prefix", published, "--json", "--period", "2026-q2", "--audit", "acme")
+    code, out, _ = _run(
+        capsys, "list", "--prefix", published, "--json", "--period", "2026-q2", "--audit", "acme"
+    )
     assert code == 0
     rows = json.loads(out)
     assert [(r["period"], r["run_id"], r["latest"]) for r in rows] == [("2026-Q2", Q2, True)]
@@ -77,7 +89,18 @@ def test_get_downloads_the_latest_verified(published, reader_env, capsys, tmp_pa
     assert (folder / "report.html").read_bytes() == b"<html>q3-new</html>"
     assert json.loads((folder / "manifest.json").read_text())["run_id"] == Q3_NEW
 
-    code, out, _ = _run(capsys, "get", "--prefix", published, "--period", "2026-Q3", "--run", Q3_OLD, "--out", str(tmp_path / "old"))
+    code, out, _ = _run(
+        capsys,
+        "get",
+        "--prefix",
+        published,
+        "--period",
+        "2026-Q3",
+        "--run",
+        Q3_OLD,
+        "--out",
+        str(tmp_path / "old"),
+    )
     assert code == 0 and (tmp_path / "old" / "report.html").read_bytes() == b"<html>q3-old</html>"
 
 
@@ -126,8 +149,14 @@ def test_usage_errors_exit_2(published, reader_env, capsys, argv, message):
 
 def test_several_audits_need_audit(published, reader_env, publisher_client, store_info, capsys):
     publisher.publish_run(
-        publisher_client, bucket=store_info.bucket, prefix=published, audit="other", period="2026-Q3",
-        run_id=Q3_OLD, files=_files("other"), code_version="0.1.0",
+        publisher_client,
+        bucket=store_info.bucket,
+        prefix=published,
+        audit="other",
+        period="2026-Q3",
+        run_id=Q3_OLD,
+        files=_files("other"),
+        code_version="0.1.0",
     )
     code, _, err = _run(capsys, "get", "--prefix", published, "--out", "/tmp/never-written")
     assert code == 2 and "acme, other" in err
@@ -166,7 +195,11 @@ def test_embedded_store_is_used_when_nothing_is_configured(store, store_info, tm
 def test_configured_store_wins_over_the_embedded_one(store, tmp_path):
     env = {"HOME": str(tmp_path), "AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AUDITBRIDGE_BUCKET": "elsewhere"}
     _, target = resolve_client(None, env=env, store=store)
-    assert (target.source, target.endpoint_url, target.bucket) == ("endpoint", "http://127.0.0.1:1", "elsewhere")
+    assert (target.source, target.endpoint_url, target.bucket) == (
+        "endpoint",
+        "http://127.0.0.1:1",
+        "elsewhere",
+    )
     env = {"HOME": str(tmp_path), "AWS_PROFILE": "prod", "AUDITBRIDGE_BUCKET": "corp-audits"}
     _, target = resolve_client(PublishSettings(region="eu-west-3"), env=env, store=store)
     assert (target.source, target.endpoint_url, target.bucket) == ("aws", None, "corp-audits")
@@ -174,7 +207,9 @@ def test_configured_store_wins_over_the_embedded_one(store, tmp_path):
     _, target = resolve_client(None, env={"HOME": str(tmp_path), "AWS_PROFILE": "prod"}, store=store)
     assert target.source == "embedded-store"
     with pytest.raises(UsageError, match="no object store configured"):
-        resolve_client(None, env={"HOME": str(tmp_path), "AWS_ENDPOINT_URL": "http://127.0.0.1:1"}, store=store)
+        resolve_client(
+            None, env={"HOME": str(tmp_path), "AWS_ENDPOINT_URL": "http://127.0.0.1:1"}, store=store
+        )
 
 
 def test_nothing_configured_and_no_store_is_a_usage_error(tmp_path):
@@ -216,16 +251,27 @@ def test_prefect_aws_credentials_block_is_used(store_info, s3_prefix, monkeypatc
     assert target.source == "aws-credentials-block:acme-s3" and target.endpoint_url == store_info.endpoint
     assert target.region == "eu-west-3"
     published = publisher.publish_run(
-        client, bucket=target.bucket, prefix=target.prefix, audit="acme", period="2026-Q3", run_id=Q3_NEW,
-        files=_files("block"), code_version="0.1.0",
+        client,
+        bucket=target.bucket,
+        prefix=target.prefix,
+        audit="acme",
+        period="2026-Q3",
+        run_id=Q3_NEW,
+        files=_files("block"),
+        code_version="0.1.0",
     )
-    assert client.get_object(Bucket=target.bucket, Key=published.report_key)["Body"].read() == b"<html>block</html>"
+    assert (
+        client.get_object(Bucket=target.bucket, Key=published.report_key)["Body"].read()
+        == b"<html>block</html>"
+    )
     with pytest.raises(UsageError, match="cannot load the Prefect AwsCredentials block 'missing'"):
         resolve_client(settings.model_copy(update={"aws_credentials_block": "missing"}))
 
 
 def test_unknown_period_names_the_published_ones(published, reader_env, capsys, tmp_path):
-    code, _, err = _run(capsys, "get", "--prefix", published, "--period", "2025-Q1", "--out", str(tmp_path / "none"))
+    code, _, err = _run(
+        capsys, "get", "--prefix", published, "--period", "2025-Q1", "--out", str(tmp_path / "none")
+    )
     assert code == 1
     assert "no complete published run for period 2025-Q1" in err
     assert "published periods: 2026-Q3, 2026-Q2" in err

@@ -34,8 +34,15 @@ def _files(tag: str) -> dict[str, bytes]:
 
 def _publish(client, bucket, run_id, files, **kw):
     return publisher.publish_run(
-        client, bucket=bucket, prefix=PREFIX, audit=AUDIT, period="2026-Q3", run_id=run_id, files=files,
-        code_version="0.1.0", **kw,
+        client,
+        bucket=bucket,
+        prefix=PREFIX,
+        audit=AUDIT,
+        period="2026-Q3",
+        run_id=run_id,
+        files=files,
+        code_version="0.1.0",
+        **kw,
     )
 
 
@@ -54,7 +61,9 @@ def test_store_killed_mid_publication_leaves_nothing_visible_and_next_run_succee
 
     def client():
         # few attempts and short timeouts: a dead store must fail the publication in seconds, not minutes
-        return make_client(info.endpoint, info.publisher.access_key, info.publisher.secret_key, attempts=2, timeout=3)
+        return make_client(
+            info.endpoint, info.publisher.access_key, info.publisher.secret_key, attempts=2, timeout=3
+        )
 
     first = "20261001T060000Z-aaaaaa"
     _publish(client(), info.bucket, first, _files("first"))
@@ -88,7 +97,10 @@ def test_store_killed_mid_publication_leaves_nothing_visible_and_next_run_succee
     with pytest.raises(ClientError):
         c.head_object(Bucket=info.bucket, Key=f"{PREFIX}/{AUDIT}/2026-Q3/{crashed}/manifest.json")
     leftovers = publisher.list_runs(c, bucket=info.bucket, prefix=PREFIX, include_incomplete=True)
-    assert {(r.run_id, r.complete, len(r.files)) for r in leftovers} == {(first, True, 7), (crashed, False, 2)}
+    assert {(r.run_id, r.complete, len(r.files)) for r in leftovers} == {
+        (first, True, 7),
+        (crashed, False, 2),
+    }
     assert publisher.fetch_run(c, bucket=info.bucket, prefix=PREFIX, out=tmp_path / "got").run.run_id == first
 
     # the next run publishes into a new folder and becomes the latest
@@ -166,7 +178,9 @@ class _NoSseStore:
 
     def put_object(self, **kwargs):
         if "ServerSideEncryption" in kwargs:
-            raise ClientError({"Error": {"Code": "NotImplemented", "Message": "SSE not supported"}}, "PutObject")
+            raise ClientError(
+                {"Error": {"Code": "NotImplemented", "Message": "SSE not supported"}}, "PutObject"
+            )
         return self._client.put_object(**kwargs)
 
     def __getattr__(self, name):
@@ -177,8 +191,14 @@ class _NoSseStore:
 def test_store_without_encryption_is_recorded_not_hidden(publisher_client, store_info, s3_prefix):
     client = _NoSseStore(publisher_client)
     published = publisher.publish_run(
-        client, bucket=store_info.bucket, prefix=s3_prefix, audit=AUDIT, period="2026-Q3",
-        run_id="20261001T060000Z-dddddd", files=_files("nosse"), code_version="0.1.0",
+        client,
+        bucket=store_info.bucket,
+        prefix=s3_prefix,
+        audit=AUDIT,
+        period="2026-Q3",
+        run_id="20261001T060000Z-dddddd",
+        files=_files("nosse"),
+        code_version="0.1.0",
     )
     assert any("refused server-side encryption" in w for w in published.warnings)
     storage = published.manifest["storage"]

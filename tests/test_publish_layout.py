@@ -47,7 +47,10 @@ def test_keys_follow_the_contract_layout():
 
 def test_parse_key_recognises_only_run_files():
     assert parse_key("audits/acme/2026-Q3/20261127T153000Z-abc123/tables/x.csv", "audits") == (
-        "acme", "2026-Q3", "20261127T153000Z-abc123", "tables/x.csv",
+        "acme",
+        "2026-Q3",
+        "20261127T153000Z-abc123",
+        "tables/x.csv",
     )
     assert parse_key("audits/acme/2026-Q3/latest.json", "audits") is None
     assert parse_key("audits/acme/index.html", "audits") is None
@@ -100,8 +103,13 @@ def test_periods_sort_by_dates_not_by_text():
 def test_manifest_lists_sizes_and_sha256_and_verifies():
     files = {"report.html": b"<p>ok</p>", "tables/a.csv": b"x,y\n1,2\n"}
     manifest = build_manifest(
-        audit="acme", period="2026-Q3", run_id="20261127T153000Z-abc123", files=files,
-        inputs=[{"name": "glpi.csv", "sha256": "ab" * 32, "bytes": 10}], code_version="1.2.3", created_at="2026-11-27T15:30:00+00:00",
+        audit="acme",
+        period="2026-Q3",
+        run_id="20261127T153000Z-abc123",
+        files=files,
+        inputs=[{"name": "glpi.csv", "sha256": "ab" * 32, "bytes": 10}],
+        code_version="1.2.3",
+        created_at="2026-11-27T15:30:00+00:00",
     )
     by_path = {e["path"]: e for e in manifest["files"]}
     assert by_path["report.html"]["bytes"] == 9  # len("<p>ok</p>")
@@ -114,22 +122,44 @@ def test_manifest_lists_sizes_and_sha256_and_verifies():
     assert "bytes" in verify(manifest, "report.html", b"<p>ok</p>!")
     assert "not listed" in verify(manifest, "report.pdf", b"")
     with pytest.raises(ValueError):
-        build_manifest(audit="a", period="p", run_id="r", files={"manifest.json": b"{}"}, code_version="x", created_at="")
+        build_manifest(
+            audit="a", period="p", run_id="r", files={"manifest.json": b"{}"}, code_version="x", created_at=""
+        )
 
 
 def test_sha256_b64_is_the_s3_checksum_form():
     # S3's ChecksumSHA256 of b"hello world\n", as SeaweedFS echoed it in a manual check
-    assert sha256_b64(hashlib.sha256(b"hello world\n").hexdigest()) == "qUiQTy8PR5uPgZdpSzAYSw0u0cHNKh7A+4XSmaGSpEc="
+    assert (
+        sha256_b64(hashlib.sha256(b"hello world\n").hexdigest())
+        == "qUiQTy8PR5uPgZdpSzAYSw0u0cHNKh7A+4XSmaGSpEc="
+    )
 
 
 def test_index_lists_periods_newest_first_escaped_and_self_contained():
     runs = [
-        {"period": "2026-Q2", "run_id": "20260701T060000Z-aaaaaa", "created_at": "t1", "paths": ["report.html", "report.en.html", "report.pdf"]},
-        {"period": "2026-Q3", "run_id": "20261001T060000Z-bbbbbb", "created_at": "t2", "paths": ["report.html"]},
-        {"period": "2026-Q3", "run_id": "20261002T060000Z-cccccc", "created_at": "t3", "paths": ["report.html"]},
+        {
+            "period": "2026-Q2",
+            "run_id": "20260701T060000Z-aaaaaa",
+            "created_at": "t1",
+            "paths": ["report.html", "report.en.html", "report.pdf"],
+        },
+        {
+            "period": "2026-Q3",
+            "run_id": "20261001T060000Z-bbbbbb",
+            "created_at": "t2",
+            "paths": ["report.html"],
+        },
+        {
+            "period": "2026-Q3",
+            "run_id": "20261002T060000Z-cccccc",
+            "created_at": "t3",
+            "paths": ["report.html"],
+        },
     ]
     latest = {"2026-Q2": "20260701T060000Z-aaaaaa", "2026-Q3": "20261002T060000Z-cccccc"}
-    html = render_index(index_context("<script>alert(1)</script>", runs, latest, generated_at="t3", code_version="1.0")).decode()
+    html = render_index(
+        index_context("<script>alert(1)</script>", runs, latest, generated_at="t3", code_version="1.0")
+    ).decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert html.index("<h2>2026-Q3</h2>") < html.index("<h2>2026-Q2</h2>")
     assert html.index("20261002T060000Z-cccccc") < html.index("20261001T060000Z-bbbbbb")
@@ -139,9 +169,9 @@ def test_index_lists_periods_newest_first_escaped_and_self_contained():
     # nothing fetched from elsewhere: no script, no external URL, no stylesheet link
     assert "<script" not in html and "http://" not in html and "https://" not in html and "<link" not in html
     # same inputs, same bytes
-    assert render_index(index_context("a", runs, latest, generated_at="t3", code_version="1.0")) == render_index(
+    assert render_index(
         index_context("a", runs, latest, generated_at="t3", code_version="1.0")
-    )
+    ) == render_index(index_context("a", runs, latest, generated_at="t3", code_version="1.0"))
 
 
 def test_local_copy_has_the_bucket_layout_and_readable_files(tmp_path):
@@ -157,7 +187,12 @@ def test_local_copy_has_the_bucket_layout_and_readable_files(tmp_path):
     assert (folder / "report.html").read_bytes() == b"<p>r</p>"
     assert (folder / "tables" / "sla.csv").read_bytes() == b"a\n1\n"
     assert json.loads((folder / "manifest.json").read_text()) == manifest
-    assert sorted(p.name for p in folder.rglob("*")) == ["manifest.json", "report.html", "sla.csv", "tables"]  # no temp left
+    assert sorted(p.name for p in folder.rglob("*")) == [
+        "manifest.json",
+        "report.html",
+        "sla.csv",
+        "tables",
+    ]  # no temp left
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE((folder / "report.html").stat().st_mode) == 0o666 & ~umask

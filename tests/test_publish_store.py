@@ -36,9 +36,25 @@ def _files(tag: str) -> dict[str, bytes]:
 
 def _publish(client, bucket, prefix, period, run_id, files, **kw):
     return publisher.publish_run(
-        client, bucket=bucket, prefix=prefix, audit=AUDIT, period=period, run_id=run_id, files=files,
-        inputs=[{"name": "glpi.csv", "kind": "tickets", "format": "glpi", "sha256": "cd" * 32, "bytes": 1234, "rows": 10}],
-        code_version="0.1.0+test", **kw,
+        client,
+        bucket=bucket,
+        prefix=prefix,
+        audit=AUDIT,
+        period=period,
+        run_id=run_id,
+        files=files,
+        inputs=[
+            {
+                "name": "glpi.csv",
+                "kind": "tickets",
+                "format": "glpi",
+                "sha256": "cd" * 32,
+                "bytes": 1234,
+                "rows": 10,
+            }
+        ],
+        code_version="0.1.0+test",
+        **kw,
     )
 
 
@@ -57,7 +73,11 @@ def test_layout_manifest_encryption_and_content_types(publisher_client, store_in
     published = _publish(publisher_client, bucket, s3_prefix, "2026-Q3", run_id, files)
 
     run = f"{s3_prefix}/{AUDIT}/2026-Q3/{run_id}/"
-    expected = {run + p for p in files} | {run + "manifest.json", f"{s3_prefix}/{AUDIT}/2026-Q3/latest.json", f"{s3_prefix}/{AUDIT}/index.html"}
+    expected = {run + p for p in files} | {
+        run + "manifest.json",
+        f"{s3_prefix}/{AUDIT}/2026-Q3/latest.json",
+        f"{s3_prefix}/{AUDIT}/index.html",
+    }
     assert _keys(publisher_client, bucket, s3_prefix) == expected
     assert published.uri == f"s3://{bucket}/{run}"
     assert published.report_key == run + "report.html"
@@ -89,7 +109,10 @@ def test_layout_manifest_encryption_and_content_types(publisher_client, store_in
 
     latest = json.loads(_body(publisher_client, bucket, f"{s3_prefix}/{AUDIT}/2026-Q3/latest.json"))
     assert latest["run_id"] == run_id and latest["report"] == f"{run_id}/report.html"
-    assert latest["manifest_sha256"] == hashlib.sha256(_body(publisher_client, bucket, run + "manifest.json")).hexdigest()
+    assert (
+        latest["manifest_sha256"]
+        == hashlib.sha256(_body(publisher_client, bucket, run + "manifest.json")).hexdigest()
+    )
     index = publisher_client.get_object(Bucket=bucket, Key=f"{s3_prefix}/{AUDIT}/index.html")
     assert index["ContentType"] == "text/html; charset=utf-8"
     assert index["ServerSideEncryption"] == "AES256" and index["CacheControl"] == "no-cache"
@@ -104,9 +127,26 @@ def test_encrypted_objects_are_not_readable_on_disk(publisher_client, store, sto
     bucket = store_info.bucket
     secret = f"MARKER-{os.urandom(8).hex()}".encode()
     control = f"CONTROL-{os.urandom(8).hex()}".encode()
-    _publish(publisher_client, bucket, s3_prefix, "2026-Q1", "20260401T060000Z-000001", {"report.html": b"<p>" + secret + b"</p>"})
-    _publish(publisher_client, bucket, s3_prefix + "-plain", "2026-Q1", "20260401T060000Z-000002", {"report.html": b"<p>" + control + b"</p>"}, sse=None)
-    on_disk = b"".join(p.read_bytes() for p in Path(store.root, "data").rglob("*") if p.is_file() and p.suffix == ".dat")
+    _publish(
+        publisher_client,
+        bucket,
+        s3_prefix,
+        "2026-Q1",
+        "20260401T060000Z-000001",
+        {"report.html": b"<p>" + secret + b"</p>"},
+    )
+    _publish(
+        publisher_client,
+        bucket,
+        s3_prefix + "-plain",
+        "2026-Q1",
+        "20260401T060000Z-000002",
+        {"report.html": b"<p>" + control + b"</p>"},
+        sse=None,
+    )
+    on_disk = b"".join(
+        p.read_bytes() for p in Path(store.root, "data").rglob("*") if p.is_file() and p.suffix == ".dat"
+    )
     assert control in on_disk
     assert secret not in on_disk
 
@@ -120,10 +160,15 @@ def test_two_runs_of_one_period_side_by_side(publisher_client, store_info, s3_pr
 
     runs = publisher.list_runs(publisher_client, bucket=bucket, prefix=s3_prefix)
     assert [(r.period, r.run_id, r.latest) for r in runs] == [
-        ("2026-Q3", second, True), ("2026-Q3", first, False), ("2026-Q2", "20260701T060000Z-cccccc", True),
+        ("2026-Q3", second, True),
+        ("2026-Q3", first, False),
+        ("2026-Q2", "20260701T060000Z-cccccc", True),
     ]
     # the first run is intact next to the second
-    assert _body(publisher_client, bucket, f"{s3_prefix}/{AUDIT}/2026-Q3/{first}/report.html") == _files("first")["report.html"]
+    assert (
+        _body(publisher_client, bucket, f"{s3_prefix}/{AUDIT}/2026-Q3/{first}/report.html")
+        == _files("first")["report.html"]
+    )
     latest = json.loads(_body(publisher_client, bucket, f"{s3_prefix}/{AUDIT}/2026-Q3/latest.json"))
     assert latest["run_id"] == second
     html = _body(publisher_client, bucket, f"{s3_prefix}/{AUDIT}/index.html").decode()
@@ -132,7 +177,10 @@ def test_two_runs_of_one_period_side_by_side(publisher_client, store_info, s3_pr
 
     # a run published late with an older id never moves latest.json backwards
     _publish(publisher_client, bucket, s3_prefix, "2026-Q3", "20260930T060000Z-dddddd", _files("older"))
-    assert json.loads(_body(publisher_client, bucket, f"{s3_prefix}/{AUDIT}/2026-Q3/latest.json"))["run_id"] == second
+    assert (
+        json.loads(_body(publisher_client, bucket, f"{s3_prefix}/{AUDIT}/2026-Q3/latest.json"))["run_id"]
+        == second
+    )
 
 
 def test_a_run_is_never_overwritten(publisher_client, store_info, s3_prefix):
@@ -152,7 +200,9 @@ def test_a_run_is_never_overwritten(publisher_client, store_info, s3_prefix):
     assert exc.value.response["Error"]["Code"] == "PreconditionFailed"
 
 
-def test_fetch_verifies_against_the_manifest(publisher_client, reader_client, store_info, s3_prefix, tmp_path):
+def test_fetch_verifies_against_the_manifest(
+    publisher_client, reader_client, store_info, s3_prefix, tmp_path
+):
     bucket, run_id = store_info.bucket, "20261001T060000Z-ffffff"
     files = _files("fetch")
     _publish(publisher_client, bucket, s3_prefix, "2026-Q3", run_id, files)
@@ -167,7 +217,9 @@ def test_fetch_verifies_against_the_manifest(publisher_client, reader_client, st
     # bytes of the same length so only the SHA-256 can tell
     tampered = files["tables/sla_tickets.csv"].replace(b"default", b"DEFAULT")
     assert len(tampered) == len(files["tables/sla_tickets.csv"])
-    publisher_client.put_object(Bucket=bucket, Key=f"{s3_prefix}/{AUDIT}/2026-Q3/{run_id}/tables/sla_tickets.csv", Body=tampered)
+    publisher_client.put_object(
+        Bucket=bucket, Key=f"{s3_prefix}/{AUDIT}/2026-Q3/{run_id}/tables/sla_tickets.csv", Body=tampered
+    )
     with pytest.raises(PublishError, match="verification") as exc:
         publisher.fetch_run(reader_client, bucket=bucket, prefix=s3_prefix, out=tmp_path / "bad")
     assert "tables/sla_tickets.csv: SHA-256" in str(exc.value)
@@ -176,16 +228,25 @@ def test_fetch_verifies_against_the_manifest(publisher_client, reader_client, st
 
 def test_read_latest_metrics_of_the_previous_period(publisher_client, reader_client, store_info, s3_prefix):
     bucket = store_info.bucket
-    assert publisher.read_latest_metrics(reader_client, bucket=bucket, prefix=s3_prefix, audit=AUDIT, period="2026-Q2") is None
+    assert (
+        publisher.read_latest_metrics(
+            reader_client, bucket=bucket, prefix=s3_prefix, audit=AUDIT, period="2026-Q2"
+        )
+        is None
+    )
     _publish(publisher_client, bucket, s3_prefix, "2026-Q2", "20260701T060000Z-111111", _files("q2-a"))
     _publish(publisher_client, bucket, s3_prefix, "2026-Q2", "20260702T060000Z-222222", _files("q2-b"))
-    metrics = publisher.read_latest_metrics(reader_client, bucket=bucket, prefix=s3_prefix, audit=AUDIT, period="2026-Q2")
+    metrics = publisher.read_latest_metrics(
+        reader_client, bucket=bucket, prefix=s3_prefix, audit=AUDIT, period="2026-Q2"
+    )
     assert metrics == {"schema_version": 1, "tag": "q2-b"}
 
 
 def test_presigned_link_serves_the_report(publisher_client, reader_client, store_info, s3_prefix):
     bucket = store_info.bucket
-    published = _publish(publisher_client, bucket, s3_prefix, "2026-Q3", "20261001T060000Z-121212", _files("link"))
+    published = _publish(
+        publisher_client, bucket, s3_prefix, "2026-Q3", "20261001T060000Z-121212", _files("link")
+    )
     url = publisher.presign(reader_client, bucket=bucket, key=published.report_key, expires=3600)
     assert "X-Amz-Expires=3600" in url
     with urllib.request.urlopen(url, timeout=10) as response:
@@ -195,7 +256,9 @@ def test_presigned_link_serves_the_report(publisher_client, reader_client, store
 
 def test_reader_key_cannot_write_or_delete(publisher_client, reader_client, store_info, s3_prefix):
     bucket = store_info.bucket
-    published = _publish(publisher_client, bucket, s3_prefix, "2026-Q3", "20261001T060000Z-343434", _files("ro"))
+    published = _publish(
+        publisher_client, bucket, s3_prefix, "2026-Q3", "20261001T060000Z-343434", _files("ro")
+    )
     with pytest.raises(PublishError, match="access denied") as exc:
         _publish(reader_client, bucket, s3_prefix, "2026-Q3", "20261002T060000Z-565656", _files("intruder"))
     assert exc.value.transient is False
@@ -208,7 +271,9 @@ def test_reader_key_cannot_write_or_delete(publisher_client, reader_client, stor
             call()
         assert denied.value.response["Error"]["Code"] == "AccessDenied"
     assert _body(reader_client, bucket, published.report_key) == _files("ro")["report.html"]
-    assert [r.run_id for r in publisher.list_runs(reader_client, bucket=bucket, prefix=s3_prefix)] == ["20261001T060000Z-343434"]
+    assert [r.run_id for r in publisher.list_runs(reader_client, bucket=bucket, prefix=s3_prefix)] == [
+        "20261001T060000Z-343434"
+    ]
 
 
 def test_wrong_key_is_refused_clearly(store_info, s3_prefix):
@@ -219,7 +284,9 @@ def test_wrong_key_is_refused_clearly(store_info, s3_prefix):
     assert store_info.endpoint in str(exc.value)
 
 
-def test_incomplete_runs_are_invisible_to_readers(publisher_client, reader_client, store_info, s3_prefix, tmp_path):
+def test_incomplete_runs_are_invisible_to_readers(
+    publisher_client, reader_client, store_info, s3_prefix, tmp_path
+):
     """Files without a manifest (what an interrupted publication leaves) are never listed, fetched or pointed at."""
     bucket = store_info.bucket
     _publish(publisher_client, bucket, s3_prefix, "2026-Q3", "20261001T060000Z-909090", _files("done"))
@@ -228,18 +295,41 @@ def test_incomplete_runs_are_invisible_to_readers(publisher_client, reader_clien
     runs = publisher.list_runs(reader_client, bucket=bucket, prefix=s3_prefix)
     assert [r.run_id for r in runs] == ["20261001T060000Z-909090"]
     every = publisher.list_runs(reader_client, bucket=bucket, prefix=s3_prefix, include_incomplete=True)
-    assert {(r.run_id, r.complete) for r in every} == {("20261001T060000Z-909090", True), ("20261005T060000Z-0a0a0a", False)}
-    assert publisher.fetch_run(reader_client, bucket=bucket, prefix=s3_prefix, out=tmp_path).run.run_id == "20261001T060000Z-909090"
+    assert {(r.run_id, r.complete) for r in every} == {
+        ("20261001T060000Z-909090", True),
+        ("20261005T060000Z-0a0a0a", False),
+    }
+    assert (
+        publisher.fetch_run(reader_client, bucket=bucket, prefix=s3_prefix, out=tmp_path).run.run_id
+        == "20261001T060000Z-909090"
+    )
     with pytest.raises(PublishError, match="no complete run"):
-        publisher.fetch_run(reader_client, bucket=bucket, prefix=s3_prefix, out=tmp_path, run_id="20261005T060000Z-0a0a0a", period="2026-Q3", audit=AUDIT)
+        publisher.fetch_run(
+            reader_client,
+            bucket=bucket,
+            prefix=s3_prefix,
+            out=tmp_path,
+            run_id="20261005T060000Z-0a0a0a",
+            period="2026-Q3",
+            audit=AUDIT,
+        )
 
 
 def test_bad_requests_are_refused_before_any_upload(publisher_client, store_info, s3_prefix):
     bucket = store_info.bucket
     with pytest.raises(UsageError, match="report.html"):
-        _publish(publisher_client, bucket, s3_prefix, "2026-Q3", "20261001T060000Z-aaaaaa", {"metrics.json": b"{}"})
+        _publish(
+            publisher_client, bucket, s3_prefix, "2026-Q3", "20261001T060000Z-aaaaaa", {"metrics.json": b"{}"}
+        )
     with pytest.raises(UsageError, match="run id"):
         _publish(publisher_client, bucket, s3_prefix, "2026-Q3", "latest", _files("x"))
     with pytest.raises(UsageError):
-        _publish(publisher_client, bucket, s3_prefix, "2026-Q3", "20261001T060000Z-aaaaaa", {**_files("x"), "../escape": b"x"})
+        _publish(
+            publisher_client,
+            bucket,
+            s3_prefix,
+            "2026-Q3",
+            "20261001T060000Z-aaaaaa",
+            {**_files("x"), "../escape": b"x"},
+        )
     assert _keys(publisher_client, bucket, s3_prefix) == set()

@@ -42,12 +42,19 @@ def test_publish_task_body_publishes_with_the_configured_store(store_info, s3_pr
     settings = PublishSettings(prefix=s3_prefix, server_side_encryption="none")
     files = {"report.html": b"<html>task</html>", "metrics.json": b'{"figure": 42}'}
     published = publish.fn(
-        settings, audit="acme", period="2026-Q2", run_id="20260701T060000Z-abcdef", files=files, code_version="0.1.0"
+        settings,
+        audit="acme",
+        period="2026-Q2",
+        run_id="20260701T060000Z-abcdef",
+        files=files,
+        code_version="0.1.0",
     )
     assert published.uri == f"s3://{store_info.bucket}/{s3_prefix}/acme/2026-Q2/20260701T060000Z-abcdef/"
     # server_side_encryption: none in the settings reaches the store as "no SSE requested"
     assert published.manifest["storage"]["server_side_encryption_requested"] is None
-    assert read_previous_metrics.fn(settings, audit="acme", period="2026-Q2") == json.loads(files["metrics.json"])
+    assert read_previous_metrics.fn(settings, audit="acme", period="2026-Q2") == json.loads(
+        files["metrics.json"]
+    )
     assert read_previous_metrics.fn(settings, audit="acme", period="2026-Q1") is None
     link = report_link.fn(settings, key=published.report_key, expires="2h")
     assert "X-Amz-Expires=7200" in link
