@@ -133,7 +133,7 @@ def test_bad_price_is_refused_with_row_and_column(tmp_path):
     csv = "Tool,Seats,Unit price,Currency\nCRM,10,12.5,EUR\nERP,5,ask sales,EUR\n"
     with pytest.raises(DataError) as err:
         ingest([write(tmp_path, "lic.csv", csv)], pseudonym_key=KEY)
-    assert "lic.csv, row 3, column 'cost_per_seat_month'" in str(err.value)
+    assert "lic.csv, row 3, column 'Unit price'" in str(err.value)  # the file's own header
     assert "'ask sales'" in str(err.value)
 
 
@@ -160,6 +160,13 @@ def test_google_user_export_status_and_french_dates(tmp_path):
     d = ingest([write(tmp_path, "gusers.csv", csv)], pseudonym_key=KEY).datasets["directory"]
     assert d["active"].tolist() == [True, False]
     assert [x.date().isoformat() for x in d["start_date"]] == ["2024-03-25", "2023-01-02"]
+
+
+def test_directory_date_problems_name_the_files_header(tmp_path):
+    csv = "Courriel;Service;Date d'entrée\nanne@x.com;RH;25/03/2024\nluc@x.com;IT;bientôt\n"
+    with pytest.raises(DataError) as err:
+        ingest([write(tmp_path, "annuaire.csv", csv)], pseudonym_key=KEY)
+    assert "annuaire.csv, row 3, column 'Date d'entrée'" in str(err.value) and "'bientôt'" in str(err.value)
 
 
 def test_assignments_with_dates_only_need_no_timezone(tmp_path):

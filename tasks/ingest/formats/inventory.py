@@ -25,7 +25,16 @@ from auditbridge.errors import DataError, Problem
 from tasks.ingest.base import ReadContext
 from tasks.ingest.dates import parse_datetime_columns
 from tasks.ingest.formats._usage_common import blank, collect_bad_rows, note, slug_series
-from tasks.ingest.readers import ROW, flag_rows, head_text, header_fields, read_delimited, sniff_delimiter
+from tasks.ingest.readers import (
+    ROW,
+    flag_rows,
+    head_text,
+    header_fields,
+    label_of,
+    labelled,
+    read_delimited,
+    sniff_delimiter,
+)
 
 # canonical column -> header keys (lower case, accents and non-alphanumerics removed) that mean it
 VARIANTS: dict[str, tuple[str, ...]] = {
@@ -138,15 +147,18 @@ class Inventory:
             raise DataError([Problem(ctx.name, f"no column gives the {kind} field '{c}' (expected a header such as "
                                      f"{', '.join(VARIANTS[c][:4])})", row=1, column=c) for c in missing])
         df = pd.DataFrame({c: raw[h].astype("string").str.strip() for c, h in found.items()}, index=raw.index)
-        df = df.mask(df == "")
+        df = labelled(df.mask(df == ""), found)
         used = ", ".join(f"{h} -> {c}" for c, h in found.items() if h != c)
         if used:
             note(ctx, f"read as {kind} ({used})")
-        return {kind: READERS[kind](ctx, df)}
+        out = READERS[kind](ctx, df)
+        labels = {c: h for c, h in found.items() if c in out.columns}
+        labels.update({"cost_per_seat_month": found["cost_per_seat_year"]} if "cost_per_seat_year" in found else {})
+        return {kind: labelled(out, labels)}
 
 
 def _licences(ctx: ReadContext, df: pd.DataFrame) -> pd.DataFrame:
-    out = df.assign(tool=_tool(ctx, df))
+    out = _require(ctx, df.assign(tool=slug_series(df["tool"])), "tool", "the tool's name")
     out, seats = _number(ctx, out, "seats", "a number of seats such as 25")
     currency = out["currency"].str.upper() if "currency" in out else pd.Series(pd.NA, index=out.index, dtype="string")
     if "cost_per_seat_month" in out:
@@ -163,7 +175,7 @@ def _licences(ctx: ReadContext, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _assignments(ctx: ReadContext, df: pd.DataFrame) -> pd.DataFrame:
-    out = df.assign(tool=_tool(ctx, df))
+    out = _require(ctx, df.assign(tool=slug_series(df["tool"])), "tool", "the tool's name")
     out = _require(ctx, out, "user", "the user's e-mail address or login")
     out = _timestamps(ctx, out, [c for c in ("assigned_at", "unassigned_at") if c in out])
     return out[[c for c in ("tool", "user", "assigned_at", "unassigned_at") if c in out] + _extra(out)]
@@ -178,7 +190,8 @@ def _directory(ctx: ReadContext, df: pd.DataFrame) -> pd.DataFrame:
         value = value.mask(word.isin(FALSE_WORDS).fillna(False), "false")
         bad = word.notna() & value.isna()
         if bad.any():
-            collect_bad_rows(ctx, bad, "active", "yes/no, true/false, active/suspended or an empty cell", out["active"])
+            collect_bad_rows(ctx, bad, label_of(df, "active"), "yes/no, true/false, active/suspended or an empty cell",
+                             out["active"])
             out = flag_rows(out, bad, "unknown value in active")
         out = out.assign(active=value)
     dates = [c for c in ("start_date", "end_date") if c in out]
@@ -195,18 +208,10 @@ def _extra(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if c.startswith("_")]
 
 
-def _tool(ctx: ReadContext, df: pd.DataFrame) -> pd.Series:
-    tool = slug_series(df["tool"])
-    bad = blank(tool)
-    if bad.any():
-        collect_bad_rows(ctx, bad, "tool", "the tool's name", df["tool"])
-    return tool.mask(bad)
-
-
 def _require(ctx: ReadContext, df: pd.DataFrame, column: str, expected: str) -> pd.DataFrame:
     bad = blank(df[column])
     if bad.any():
-        collect_bad_rows(ctx, bad, column, expected, df[column])
+        collect_bad_rows(ctx, bad, label_of(df, column), expected, df[column])
         return flag_rows(df, bad, f"no {column}")
     return df
 
@@ -230,7 +235,7 @@ def _number(ctx: ReadContext, df: pd.DataFrame, column: str, expected: str) -> t
     value = pd.to_numeric(cleaned, errors="coerce").astype("Float64")
     bad = (df[column].notna() & value.isna()).fillna(False).astype(bool) | (value < 0).fillna(False).astype(bool)
     if bad.any():
-        collect_bad_rows(ctx, bad, column, expected, df[column])
+        collect_bad_rows(ctx, bad, label_of(df, column), expected, df[column])
         df = flag_rows(df, bad, f"bad number in {column}")
     return df, value.mask(bad)
 
@@ -242,8 +247,9 @@ def _timestamps(ctx: ReadContext, df: pd.DataFrame, columns: list[str], *, day_o
         return df
     has_time = pd.concat([df[c].str.contains(":", regex=False) for c in columns], axis=1).any(axis=None)
     tz = ctx.timezone or (None if has_time and not day_only else "UTC")
-    out, _ = parse_datetime_columns(ctx, df, columns, timezone=tz)
-    return out
+    headers = {c: label_of(df, c) for c in columns}  # parsed under the file's own headers, so messages name them
+    out, _ = parse_datetime_columns(ctx, df.rename(columns=headers), list(headers.values()), timezone=tz)
+    return out.rename(columns={h: c for c, h in headers.items()})
 
 
 FORMATS = [Inventory()]

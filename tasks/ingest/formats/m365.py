@@ -132,7 +132,8 @@ def _last_activity(ctx: ReadContext, parsed: pd.DataFrame, raw: pd.DataFrame, us
     present = ~blank(raw[column])
     no_user = present & blank(user)
     if no_user.any():
-        collect_bad_rows(ctx, no_user, "User Principal Name", "a user principal name (or concealed name)", user)
+        collect_bad_rows(ctx, no_user, user.name or "User Principal Name", "a user principal name (or concealed name)",
+                         user)
     if not present.any():
         return empty_usage()
     frame = usage_frame(tool, user[present], parsed[column][present], "last_activity")
