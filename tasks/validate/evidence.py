@@ -58,6 +58,14 @@ def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+def _result(expectation: dict) -> str:
+    if expectation["success"]:
+        return "pass"
+    if expectation.get("quarantined"):
+        return "quarantined"
+    return "FAIL" if expectation["severity"] == "blocking" else "warning"
+
+
 def table_rows(data_quality: dict) -> list[dict]:
     """One row per expectation and dataset, for a Prefect table artifact."""
     rows = []
@@ -65,7 +73,7 @@ def table_rows(data_quality: dict) -> list[dict]:
         for e in ds["expectations"]:
             rows.append({
                 "dataset": ds["kind"], "expectation": e["id"], "severity": e["severity"],
-                "result": "pass" if e["success"] else ("quarantined" if e.get("quarantined") else "FAIL"),
+                "result": _result(e),
                 "failing rows": "" if e["unexpected_count"] is None else e["unexpected_count"],
                 "percent": "" if e["unexpected_percent"] is None else e["unexpected_percent"],
             })
