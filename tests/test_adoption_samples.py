@@ -90,13 +90,16 @@ def test_google_workspace_logins_against_the_licence_count(samples):
     # gsuite_user_usage_reports.txt, accounts:last_login_time in January 2021 (Paris days): admin 23rd,
     # freshid 22nd, fsmailbox 23rd (18:05Z), mondie 21st, noyel 13th, testuser14 21st, wildcard2 12th (04:54Z)
     # -> 7 users, 7 user-days; freshchat (May 2020), freshservice (2018) and bnb (never) are not active.
-    # gsuite_usage_reports.txt: 12 licences, no price -> all 12 assigned, 5 idle, no idle cost.
+    # gsuite_usage_reports.txt: 12 licences; the API gives no price, so the source's mapping says 6 EUR a month:
+    # all 12 assigned (no assignments), 5 idle -> 5 x 6 x 1 month = 30 EUR.
     g = samples / "google_workspace"
-    r = ingest([str(g / "gsuite_user_usage_reports.txt"), str(g / "gsuite_usage_reports.txt")], pseudonym_key=KEY)
-    res = compute_adoption(r.datasets["usage"], licences=r.datasets["licences"], period=JAN, timezone=TZ)
+    usage = ingest([str(g / "gsuite_user_usage_reports.txt")], pseudonym_key=KEY).datasets["usage"]
+    licences = ingest([str(g / "gsuite_usage_reports.txt")], pseudonym_key=KEY,
+                      mapping={"cost_per_seat_month": 6.0, "currency": "EUR"}).datasets["licences"]
+    res = compute_adoption(usage, licences=licences, period=JAN, timezone=TZ)
     gw = row(res, "google-workspace")
     assert (gw["seats"], gw["assigned"], gw["active_users"], gw["idle_seats"]) == (12, 12, 7, 5)
     assert gw["utilisation"] == pytest.approx(7 / 12)
-    assert gw["idle_cost"] is None
+    assert gw["idle_cost"] == pytest.approx(30.0)
     assert gw["dau_mean"] == pytest.approx(7 / 31, abs=1e-6)
     assert gw["new_users"] is None  # nothing in December 2020 to compare with

@@ -152,7 +152,7 @@ def write_outputs(result: AdoptionResult, out_dir: str | Path) -> dict[str, Path
     out.mkdir(parents=True, exist_ok=True)
     csv_path, json_path = out / "adoption_tools.csv", out / "adoption_summary.json"
     result.tools.to_csv(csv_path, index=False, encoding="utf-8", float_format="%.10g")
-    json_path.write_text(json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    json_path.write_text(json.dumps(result.summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
     return {"adoption_tools.csv": csv_path, "adoption_summary.json": json_path}
 
 
