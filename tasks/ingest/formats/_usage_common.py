@@ -145,7 +145,7 @@ def mark(frame: pd.DataFrame, checks: list[tuple[pd.Series, str]], *, csv_rows: 
 
 def note(ctx: ReadContext, text: str) -> None:
     """A decision the user should know about; api.ingest collects `ctx.notes` into the result."""
-    ctx.notes = [*getattr(ctx, "notes", []), f"{ctx.name}: {text}"]
+    ctx.notes.append(f"{ctx.name}: {text}")
 
 
 def usage_frame(tool, user, at, action, count=1) -> pd.DataFrame:
