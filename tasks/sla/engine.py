@@ -136,6 +136,16 @@ def _check_tickets(tickets: pd.DataFrame, name: str) -> None:
         raise DataError(problems, total=len(rows) + len(missing) + len(bad))
 
 
+def _business_at(times: np.ndarray, cal: np.ndarray, timelines: dict, cal_names: list[str]) -> np.ndarray:
+    """B(t) of each instant on its row's calendar (code -1, no goal: 0). One pass per calendar."""
+    out = np.zeros(len(times), np.int64)
+    for c, name in enumerate(cal_names):
+        sel = cal == c
+        if sel.any():
+            out[sel] = timelines[name].at(times[sel])
+    return out
+
+
 def _span(policy: Policy, lo: int, hi: int, max_target: int) -> tuple[date, date]:
     """Local days the timelines must cover: every instant used, plus room for deadlines after as-of."""
     first = pd.Timestamp(lo, unit="s", tz="UTC").tz_convert(policy.timezone).date() - timedelta(days=2)
@@ -255,8 +265,6 @@ def compute_sla(
     m = len(pos)
     same_next = np.zeros(m, bool)
     same_next[:-1] = pos[1:] == pos[:-1]
-    seg_end = np.where(same_next, np.roll(t, -1), as_of_s)
-    seg_end = np.maximum(seg_end, t)
     first_of_ticket = np.ones(m, bool)
     first_of_ticket[1:] = pos[1:] != pos[:-1]
     is_stop = code == _STOP
@@ -273,13 +281,11 @@ def compute_sla(
     first_day, last_day = _span(policy, lo, max(as_of_s, lo), max_target)
     timelines = build_timelines(policy.calendars, tz, first_day, last_day, needed=set(cal_names))
     ev_cal = cal_code[pos]
-    b_start = np.zeros(m, np.int64)
-    b_end = np.zeros(m, np.int64)
-    for c, cname in enumerate(cal_names):
-        sel = ev_cal == c
-        tl = timelines[cname]
-        b_start[sel] = tl.at(t[sel])
-        b_end[sel] = tl.at(seg_end[sel])
+    # B at every row's start; a segment ends where the ticket's next row starts (same B), or at as-of.
+    b_start = _business_at(t, ev_cal, timelines, cal_names)
+    b_as_of = _business_at(np.full(len(cal_names) + 1, as_of_s), np.arange(-1, len(cal_names)), timelines, cal_names)
+    b_end = np.where(same_next, np.roll(b_start, -1), b_as_of[ev_cal + 1])
+    b_end = np.maximum(b_end, b_start)
     dur = b_end - b_start
     in_cycle = ~is_stop
     run_rows = in_cycle & (code == _RUN)
@@ -326,14 +332,10 @@ def compute_sla(
     fr_source = np.select([fr_row_present, has_fr_ev & fr_by_stop, has_fr_ev], [1, 2, 3], 0)
     fr_done = fr_row_ok | (~fr_row_present & (fr_ev <= as_of_s))
     fr_at = np.where(fr_row_ok, fr_row, np.where(fr_done, fr_ev, as_of_s))
-    fr_lim = fr_at[pos]
-    fb_start = np.zeros(m, np.int64)
-    fb_end = np.zeros(m, np.int64)
-    for c, cname in enumerate(cal_names):
-        sel = ev_cal == c
-        tl = timelines[cname]
-        fb_start[sel] = tl.at(np.minimum(t[sel], fr_lim[sel]))
-        fb_end[sel] = tl.at(np.minimum(seg_end[sel], fr_lim[sel]))
+    # B is monotonic, so B(min(x, limit)) = min(B(x), B(limit)): the response clock reuses the segments.
+    b_fr = _business_at(fr_at, cal_code, timelines, cal_names)[pos]
+    fb_start = np.minimum(b_start, b_fr)
+    fb_end = np.minimum(b_end, b_fr)
     fdur = fb_end - fb_start
     fr_elapsed = np.bincount(pos[run_rows], weights=fdur[run_rows], minlength=n).astype(np.int64)
 
@@ -420,7 +422,7 @@ def iso_utc_bytes(seconds: np.ndarray) -> np.ndarray:
     """Epoch seconds -> `YYYY-MM-DDTHH:MM:SSZ` as a (n, 20) uint8 array, by integer arithmetic only.
 
     Formatting a million timestamps through strftime or numpy's formatter costs about a second per column;
-    the civil-from-days algorithm (H. Hinnant) on whole arrays costs a few milliseconds.
+    the civil-from-days algorithm (H. Hinnant) on whole arrays and a table of two-digit strings cost a tenth.
     """
     sec = np.asarray(seconds, dtype=np.int64)
     days, rem = np.divmod(sec, 86400)
@@ -435,13 +437,22 @@ def iso_utc_bytes(seconds: np.ndarray) -> np.ndarray:
     year = yoe + era * 400 + (month <= 2)
     hour, rem = np.divmod(rem, 3600)
     minute, second = np.divmod(rem, 60)
-    buf = np.empty((len(sec), 20), dtype=np.uint8)
-    buf[:] = np.frombuffer(b"0000-00-00T00:00:00Z", dtype=np.uint8)
-    for col, (value, width) in zip((0, 5, 8, 11, 14, 17), ((year, 4), (month, 2), (day, 2), (hour, 2),
-                                                           (minute, 2), (second, 2)), strict=True):
-        for k in range(width):
-            buf[:, col + width - 1 - k] += (value // 10**k % 10).astype(np.uint8)
-    return buf
+    rec = np.empty(len(sec), dtype=_ISO_LAYOUT)
+    for name, value in (("c", year // 100), ("y", year % 100), ("mo", month), ("d", day), ("h", hour),
+                        ("mi", minute), ("s", second)):
+        rec[name] = _PAIRS[value]
+    for name, char in (("s1", b"-"), ("s2", b"-"), ("s3", b"T"), ("s4", b":"), ("s5", b":"), ("z", b"Z")):
+        rec[name] = char
+    return rec.view(np.uint8).reshape(len(sec), 20)
+
+
+_PAIRS = np.array([f"{i:02d}".encode() for i in range(100)], dtype="S2")
+_ISO_LAYOUT = np.dtype({  # YYYY-MM-DDTHH:MM:SSZ as two-digit fields at their byte offsets
+    "names": ["c", "y", "s1", "mo", "s2", "d", "s3", "h", "s4", "mi", "s5", "s", "z"],
+    "formats": ["S2", "S2", "S1", "S2", "S1", "S2", "S1", "S2", "S1", "S2", "S1", "S2", "S1"],
+    "offsets": [0, 2, 4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19],
+    "itemsize": 20,
+})
 
 
 def _iso_array(values: pd.Series):
