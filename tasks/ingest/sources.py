@@ -66,11 +66,12 @@ def _fetch_local(pattern: str) -> list[InputFile]:
     return [InputFile(str(p), p.read_bytes()) for p in local_paths(pattern)]
 
 
-def s3_keys(client, bucket: str, prefix: str) -> list[str]:
+def s3_keys(client, bucket: str, prefix: str, *, page_size: int | None = None) -> list[str]:
     """Keys under `prefix`, every page of the listing; an exact key names one object."""
     keys: list[str] = []
     paginator = client.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+    config = {"PageSize": page_size} if page_size else {}
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix, PaginationConfig=config):
         keys.extend(obj["Key"] for obj in page.get("Contents", []) if not obj["Key"].endswith("/"))
     if prefix in keys:
         return [prefix]

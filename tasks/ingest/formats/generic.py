@@ -61,6 +61,8 @@ def infer_kind(columns: list[str]) -> str | None:
                 continue
             if kind == "assignments" and ("at" in cols or "seats" in cols):
                 continue
+            if kind == "directory" and "at" in cols:  # an activity log with departments, not a directory
+                continue
             return kind
     return None
 
@@ -160,8 +162,7 @@ class GenericFormat:
         raw = _load(ctx)
         df = _apply_columns(ctx, raw, mapping["columns"]) if mapping.get("columns") else raw
         tool = ctx.tool or mapping.get("tool")
-        kind = mapping.get("kind") or infer_kind([c for c in df.columns]) or (
-            _kind_allowing_tool(list(df.columns)) if tool else None)
+        kind = mapping.get("kind") or (_kind_allowing_tool(list(df.columns)) if tool else infer_kind(list(df.columns)))
         if kind is None:
             raise DataError(Problem(
                 ctx.name, "cannot tell which dataset this is: expected the canonical columns of one kind "
