@@ -216,7 +216,8 @@ class _Context:
 
         extra_users = []
         if assignments is not None and not assignments.empty:
-            extra_users = sorted(set(assignments["user"].dropna().astype(str).str.strip()) - set(data.users))
+            held_by = pd.Index(assignments["user"].dropna().astype("string").str.strip().unique())
+            extra_users = held_by.difference(pd.Index(data.users, dtype="string")).to_numpy(dtype=object)
         users = np.concatenate([data.users.astype(object), np.array(extra_users, dtype=object)])
         n_users = max(len(users), 1)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditbridge.datasets import parse_timestamps, schema
 from auditbridge.errors import DataError, Problem, ProblemCollector
@@ -170,14 +171,17 @@ def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     arr = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     if isinstance(arr, pa.ChunkedArray):  # an empty column
         arr = pa.array([], type=_DICT)
-    # the dictionary holds distinct values only (thousands, not rows): plain Python is fine here
-    stripped = [v.strip() if isinstance(v, str) and v.strip() else None for v in arr.dictionary.to_pylist()]
-    cats = np.array(sorted({v for v in stripped if v is not None}), dtype=object)
-    position = {v: i for i, v in enumerate(cats)}
-    lookup = np.array([position[v] if v is not None else -1 for v in stripped] + [-1], dtype=np.int32)
+    # the dictionary holds distinct values only; trimming, sorting and mapping them stays in Arrow's kernels
+    trimmed = pc.utf8_trim_whitespace(arr.dictionary)
+    trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    values = pc.unique(trimmed.drop_null())
+    values = values.take(pc.sort_indices(values))
+    lookup = pc.index_in(trimmed, value_set=values).fill_null(-1).to_numpy(zero_copy_only=False)
+    lookup = np.append(lookup.astype(np.int32), np.int32(-1))  # last slot: a null index
+    cats = values.to_numpy(zero_copy_only=False).astype(object)
     indices = arr.indices
     if indices.null_count:
-        indices = indices.fill_null(len(stripped))
+        indices = indices.fill_null(len(lookup) - 1)
     return lookup[indices.to_numpy(zero_copy_only=False)], cats
 
 
@@ -269,7 +273,7 @@ def concat_usage(parts: list[UsageArrays]) -> UsageArrays:
         present = [p for p in parts if codes_of(p) is not None]
         if not present:
             return None, None
-        cats = np.array(sorted({c for p in present for c in cats_of(p)}), dtype=object)
+        cats = np.unique(np.concatenate([cats_of(p) for p in present]).astype(object))
         chunks = []
         for p in parts:
             codes = codes_of(p)
