@@ -175,3 +175,24 @@ def test_a_folder_of_three_tools_is_merged_into_one_usage_dataset(samples):
     usage = r.datasets["usage"]
     assert len(usage) == 170
     assert usage.groupby("tool").size().to_dict() == {"okta-admin-console": 1, "slack": 139, "zoom": 30}
+
+
+@pytest.mark.parametrize(("relpath", "expected"), [
+    ("m365/TeamsUserActivityUserDetail.csv", "m365"),
+    ("m365/EmailActivityUserDetail.csv", "m365"),
+    ("m365/OneDriveActivityUserDetail.csv", "m365"),
+    ("m365/Office365ActivationsUserDetail.csv", "m365"),
+    ("m365/TeamsUserActivityUserCounts.csv", "m365"),  # recognised, so its refusal can say why
+    ("google_workspace/gsuite_usage_reports.txt", "google-workspace"),
+    ("google_workspace/gsuite_user_usage_reports.txt", "google-workspace"),
+    ("saas_usage_logs/okta_logs.txt", "okta"),
+    ("saas_usage_logs/slack_access_logs.txt", "slack"),
+    ("saas_usage_logs/zoom_signin_signout_activities.txt", "zoom"),
+])
+def test_auto_detection_picks_the_usage_format(samples, relpath, expected):
+    from tasks.ingest.api import detect
+    from tasks.ingest.base import registry
+
+    path = samples / relpath
+    chosen, score = detect(path.read_bytes()[:65536], str(path), registry())
+    assert chosen.name == expected and score >= 0.9
