@@ -217,3 +217,11 @@ def test_okta_events_without_targets_and_with_app_targets(tmp_path):
     usage = ingest([write(tmp_path, "okta.json", events)], pseudonym_key=KEY, tool="sso").datasets["usage"]
     # no AppInstance -> the given tool (the file does not name one); the SSO names its application
     assert usage["tool"].tolist() == ["sso", "salesforce-com"]
+
+
+def test_teams_device_usage_report_is_teams(tmp_path):
+    csv = ("Report Refresh Date,User Id,User Principal Name,Last Activity Date,Is Deleted,Deleted Date,Used Web,"
+           "Used Windows Phone,Used iOS,Used Mac,Used Android Phone,Used Windows,Report Period\n"
+           "2026-07-02,,a@x.com,2026-07-01,False,,Yes,No,No,No,No,Yes,1\n")
+    r = ingest([write(tmp_path, "devices.csv", csv)], pseudonym_key=KEY)
+    assert r.datasets["usage"][["tool", "at"]].values.tolist() == [["teams", ts("2026-07-01T00:00Z")]]

@@ -6,7 +6,8 @@ usage row on that day (midnight in the audit's zone, `count` 1, `action` `last_a
 date were not active and give no row. Downloading the report per day (`(date=YYYY-MM-DD)`) gives every
 active day; a D7/D30/D90 download gives only each user's last active day.
 
-Which report a file is comes from its columns (the file name is not trusted): Teams -> `teams`, Email ->
+Which report a file is comes from its columns (the file name is not trusted): Teams (activity or device
+usage) -> `teams`, Email (activity or app usage) ->
 `exchange` (Microsoft counts only sent/read mail as email activity, not received mail), OneDrive ->
 `onedrive`, SharePoint -> `sharepoint`, Yammer -> `yammer`, Microsoft 365 Apps -> `microsoft-365-apps`;
 `Office 365 active users` gives one usage row per product and date, and `assignments` for the products
@@ -54,6 +55,9 @@ SINGLE_PRODUCT = (
     ("visitedpagecount", "sharepoint"),
     ("viewedoreditedfilecount", "onedrive"),
     ("outlookwindows", "microsoft-365-apps"),
+    ("usedweb", "teams"),  # Teams device usage
+    ("outlookformac", "exchange"),  # Email app usage
+    ("mailformac", "exchange"),
 )
 # Office 365 active users: product prefix of "<P> Last Activity Date" / "Has <P> License" -> tool
 ACTIVE_USER_PRODUCTS = {
