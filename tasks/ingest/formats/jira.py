@@ -80,7 +80,9 @@ class JiraFormat:
         def by_category(unmapped: pd.Series) -> pd.Series:
             if category is None:
                 return pd.Series(pd.NA, index=unmapped.index, dtype="string")
-            return category.map(lambda v: CATEGORY_STATUS.get(key(v)), na_action="ignore").astype("string")
+            wanted = category[unmapped.notna()]  # only the statuses the map does not know
+            return wanted.map(lambda v: CATEGORY_STATUS.get(key(v)), na_action="ignore").astype("string").reindex(
+                unmapped.index)
 
         df, status, status_raw = normalise_status(ctx, df, "status", STATUSES, fallback=by_category, label=cols["status"])
         df = df.assign(status=status, status_raw=status_raw)
