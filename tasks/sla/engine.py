@@ -311,9 +311,11 @@ def compute_sla(
     is_open = has_cyc & ~(cyc_closed[lc] if n_cyc else np.zeros(n, bool))
     any_breached = np.bincount(cyc_pos[cyc_breached], minlength=n) > 0
     max_closed = np.zeros(n, np.int64)
-    if n_cyc:
-        closed_idx = np.flatnonzero(cyc_closed)
-        np.maximum.at(max_closed, cyc_pos[closed_idx], cyc_elapsed[closed_idx])
+    closed_idx = np.flatnonzero(cyc_closed)
+    if len(closed_idx):  # closed cycles are in ticket order: a max per run of equal tickets
+        cp = cyc_pos[closed_idx]
+        run_starts = np.flatnonzero(np.r_[True, cp[1:] != cp[:-1]])
+        max_closed[cp[run_starts]] = np.maximum.reduceat(cyc_elapsed[closed_idx], run_starts)
     last_elapsed = np.where(has_cyc, cyc_elapsed[lc] if n_cyc else 0, 0)
     res_elapsed = np.where(any_breached, max_closed, np.where(is_open, last_elapsed, max_closed))
     paused = np.bincount(pos[pause_rows], weights=dur[pause_rows], minlength=n).astype(np.int64)
