@@ -106,3 +106,17 @@ def test_command_does_not_import_prefect_gx_or_boto3(files):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip().splitlines()[-1] == "0 []", done.stderr
+
+
+def test_activity_rules_file(files, capsys):
+    # only "edit" counts for the crm: a (Jul 2, 17:00) is the one active user, 1 action
+    (files / "rules.yaml").write_text("crm:\n  include_actions: [edit]\n", encoding="utf-8")
+    out = files / "out4"
+    assert main(["adoption", "--usage", str(files / "usage.csv"), "--period", "2026-07", "--out", str(out),
+                 "--activity-rules", str(files / "rules.yaml"), "--quiet"]) == 0
+    crm = json.loads((out / "adoption_summary.json").read_text(encoding="utf-8"))["tools"][0]
+    assert (crm["active_users"], crm["actions"], crm["dau_mean"]) == (1, 1.0, round(1 / 31, 6))
+    (files / "bad.yaml").write_text("crm: [edit\n", encoding="utf-8")
+    assert main(["adoption", "--usage", str(files / "usage.csv"), "--period", "2026-07", "--out", str(out),
+                 "--activity-rules", str(files / "bad.yaml")]) == 2
+    assert "not valid YAML" in capsys.readouterr().err
