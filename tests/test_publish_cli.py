@@ -102,6 +102,9 @@ def test_get_downloads_the_latest_verified(published, reader_env, capsys, tmp_pa
         str(tmp_path / "old"),
     )
     assert code == 0 and (tmp_path / "old" / "report.html").read_bytes() == b"<html>q3-old</html>"
+    # a run id alone is enough, whatever its period
+    code, out, _ = _run(capsys, "get", "--prefix", published, "--run", Q2, "--out", str(tmp_path / "q2"))
+    assert code == 0 and (tmp_path / "q2" / "report.html").read_bytes() == b"<html>q2</html>"
 
 
 def test_get_refuses_a_tampered_run(published, reader_env, publisher_client, store_info, capsys, tmp_path):

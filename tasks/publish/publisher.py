@@ -372,15 +372,14 @@ def resolve_run(
         )
     audit = audits[0]
     runs = [r for r in runs if r.audit == audit]
-    period = period or runs[0].period  # runs are sorted newest period first
-    runs = [r for r in runs if r.period == period]
-    if run_id:
+    if run_id:  # a run id names one run: look in every period unless one was given
         match = [r for r in runs if r.run_id == run_id]
         if not match:
-            known = ", ".join(r.run_id for r in runs) or "none"
-            raise NotPublished(f"no complete run {run_id} for {audit} {period} (complete runs: {known})")
+            known = ", ".join(f"{r.period}/{r.run_id}" for r in runs)
+            raise NotPublished(f"no complete run {run_id} for audit {audit} (complete runs: {known})")
         return match[0]
-    return next(r for r in runs if r.latest)
+    period = period or runs[0].period  # runs are sorted newest period first
+    return next(r for r in runs if r.period == period and r.latest)
 
 
 # --- publication ---------------------------------------------------------------------------------------
