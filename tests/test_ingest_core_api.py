@@ -228,3 +228,30 @@ def test_s3_prefix_is_listed_page_by_page_and_read(publisher_client, store_info,
     assert r.files[0]["path"] == f"s3://{store_info.bucket}/{s3_prefix}/exports/g0.csv"
     with pytest.raises(UsageError, match="no object under this prefix"):
         ingest([f"s3://{store_info.bucket}/{s3_prefix}/none/"], pseudonym_key=KEY, s3_client=publisher_client)
+
+
+def test_jira_custom_status_falls_back_to_its_category_and_repeated_columns_merge(tmp_path):
+    p = tmp_path / "jira.csv"
+    p.write_text("Summary,Issue key,Issue id,Status,Status Category,Priority,Created,Reporter,"
+                 "Custom field (Department),Custom field (Department)\n"
+                 "a,OPS-1,1,Awaiting QA,In Progress,Highest,25/Feb/26 10:17 PM,Ann,,Finance\n"
+                 "b,OPS-2,2,Parked,,Lowest,25/Feb/26 9:05 AM,Ann,HR,\n")
+    with pytest.raises(DataError, match=r"jira\.csv, row 3, column 'Status': unknown status.*'Parked'"):
+        run(p, timezone="UTC")
+    r = run(p, timezone="UTC", on_row_error="quarantine")
+    t = r.datasets["tickets"]
+    assert t.loc[0, ["status", "status_raw", "priority", "department"]].tolist() == ["open", "Awaiting QA", "P1", "Finance"]
+    assert r.quarantined["tickets"]["department"].tolist() == ["HR"]
+
+
+@pytest.mark.parametrize(("status", "priority", "expected"), [
+    ("Nouveau", "Très basse", ("new", "P5")), ("En cours (Attribué)", "Basse", ("open", "P4")),
+    ("En attente", "Moyenne", ("pending", "P3")), ("Résolu", "Haute", ("resolved", "P2")),
+    ("Clos", "Majeure", ("closed", "P1")), ("Processing (planned)", "Very high", ("open", "P1")),
+    ("Solved", "Low", ("resolved", "P4")), ("Cerrado", "Mediana", ("closed", "P3")),
+])
+def test_glpi_status_and_priority_maps(tmp_path, status, priority, expected):
+    p = glpi(tmp_path, [f'"1";"t";"{status}";"01-02-2026 10:00";"{priority}";"P";"";'])
+    t = run(p).datasets["tickets"]
+    assert (t.loc[0, "status"], t.loc[0, "priority"]) == expected
+    assert (t.loc[0, "status_raw"], t.loc[0, "priority_raw"]) == (status, priority)
