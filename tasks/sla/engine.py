@@ -136,6 +136,19 @@ def _check_tickets(tickets: pd.DataFrame, name: str) -> None:
         raise DataError(problems, total=len(rows) + len(missing) + len(bad))
 
 
+def _warnings(policy: Policy, tickets: pd.DataFrame, unmatched: int) -> list[str]:
+    """Things the reader of the figures should know that are not errors (the run still makes sense)."""
+    out = []
+    for g in policy.goals:
+        for col, accepted in g.match.items():
+            if col not in tickets.columns and None not in accepted:
+                out.append(f"goal {g.name!r} matches on column {col!r}, which the tickets do not have: "
+                           "it applies to no ticket")
+    if unmatched:
+        out.append(f"{unmatched} status change(s) name a ticket_id that is not in the tickets file: ignored")
+    return out
+
+
 def _business_at(times: np.ndarray, cal: np.ndarray, timelines: dict, cal_names: list[str]) -> np.ndarray:
     """B(t) of each instant on its row's calendar (code -1, no goal: 0). One pass per calendar."""
     out = np.zeros(len(times), np.int64)
@@ -415,7 +428,8 @@ def compute_sla(
 
     summary = summarise(
         out, period=period, as_of_s=as_of_s, timezone=tz, events_available=events_available,
-        at_risk_share=at_risk_share, goal_names=[g.name for g in policy.goals], extra={"events_unmatched": unmatched, "clock_notes_legend": dict(NOTES)},
+        at_risk_share=at_risk_share, goal_names=[g.name for g in policy.goals], extra={"events_unmatched": unmatched, "clock_notes_legend": dict(NOTES),
+               "warnings": _warnings(policy, tickets, unmatched)},
     )
     return SlaResult(out, summary)
 
