@@ -207,3 +207,60 @@ def test_store_without_encryption_is_recorded_not_hidden(publisher_client, store
     assert all(e["server_side_encryption"] is None for e in published.manifest["files"])
     head = publisher_client.head_object(Bucket=store_info.bucket, Key=published.report_key)
     assert "ServerSideEncryption" not in head
+
+
+class _PointersDown:
+    """The real client, except that writing latest.json fails as if the store went away right after the
+    manifest was written (the one window the kill test above does not reach)."""
+
+    def __init__(self, client):
+        self._client = client
+        self.meta = client.meta
+
+    def put_object(self, **kwargs):
+        if kwargs["Key"].endswith("/latest.json"):
+            from botocore.exceptions import EndpointConnectionError
+
+            raise EndpointConnectionError(endpoint_url=self.meta.endpoint_url)
+        return self._client.put_object(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+@pytest.mark.integration
+def test_interrupted_after_the_manifest_a_retry_completes_the_pointers(
+    publisher_client, store_info, s3_prefix
+):
+    bucket = store_info.bucket
+    first, second = "20261001T060000Z-aaaaaa", "20261002T060000Z-bbbbbb"
+    kw = dict(bucket=bucket, prefix=s3_prefix, audit=AUDIT, period="2026-Q3", code_version="0.1.0")
+    publisher.publish_run(publisher_client, run_id=first, files=_files("first"), **kw)
+    with pytest.raises(PublishError, match="latest.json") as exc:
+        publisher.publish_run(_PointersDown(publisher_client), run_id=second, files=_files("second"), **kw)
+    assert exc.value.transient is True
+    latest_key = f"{s3_prefix}/{AUDIT}/2026-Q3/latest.json"
+    # the second run is complete (its manifest lists every file) but the pointer still names the first
+    assert (
+        json.loads(publisher_client.get_object(Bucket=bucket, Key=latest_key)["Body"].read())["run_id"]
+        == first
+    )
+    # the task's retry (same run id, same files) finishes the job without rewriting any run file
+    again = publisher.publish_run(publisher_client, run_id=second, files=_files("second"), **kw)
+    assert (
+        json.loads(publisher_client.get_object(Bucket=bucket, Key=latest_key)["Body"].read())["run_id"]
+        == second
+    )
+    index = (
+        publisher_client.get_object(Bucket=bucket, Key=f"{s3_prefix}/{AUDIT}/index.html")["Body"]
+        .read()
+        .decode()
+    )
+    assert second in index
+    run_prefix = f"{s3_prefix}/{AUDIT}/2026-Q3/{second}/"
+    versions = publisher_client.list_object_versions(Bucket=bucket, Prefix=run_prefix)["Versions"]
+    keys = [v["Key"] for v in versions]
+    assert sorted(keys) == sorted(
+        run_prefix + p for p in [*_files("second"), "manifest.json"]
+    )  # one version each
+    assert again.manifest["run_id"] == second
