@@ -121,6 +121,7 @@ def line_chart(x_labels: list[str], series: list[tuple[str, list[float | None]]]
         x = left + i * step
         body.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" fill="{MUTED}">'
                     f"{_e(label)}</text>")
+    ends = []
     for k, (name, vs) in enumerate(series):
         colour = SERIES[k % len(SERIES)]
         points = [(left + i * step, top + plot_h * (1 - v / peak)) for i, v in enumerate(vs) if v is not None]
@@ -129,6 +130,18 @@ def line_chart(x_labels: list[str], series: list[tuple[str, list[float | None]]]
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
         body.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in points)
-        lx, ly = points[-1]
+        ends.append((points[-1], name, colour))
+    for (lx, ly), name, colour in _spread_labels(ends, gap=13):
         body.append(f'<text x="{lx + 8:.1f}" y="{ly + 4:.1f}" font-size="12" fill="{colour}">{_e(name)}</text>')
     return _svg(width, height, title, desc, body, chart_id)
+
+
+def _spread_labels(ends: list, gap: float) -> list:
+    """End-of-line labels moved apart vertically so that lines ending close together stay readable."""
+    ordered = sorted(ends, key=lambda e: e[0][1])
+    placed: list = []
+    for (x, y), name, colour in ordered:
+        if placed and y < placed[-1][0][1] + gap:
+            y = placed[-1][0][1] + gap
+        placed.append(((x, y), name, colour))
+    return placed

@@ -39,7 +39,8 @@ def _num(value: Any) -> float | None:
 
 
 def _finding(fid: str, severity: str, audience: str, figure: float | None, at_stake: dict | None, **params) -> dict:
-    return {"id": fid, "severity": severity, "audience": audience, "figure": figure, "at_stake": at_stake,
+    shown = None if figure is None else round(float(figure), 6)
+    return {"id": fid, "severity": severity, "audience": audience, "figure": shown, "at_stake": at_stake,
             "params": params}
 
 
