@@ -87,6 +87,10 @@ def test_jira_all_fields(samples):
     assert (t["priority"] == "P3").all()  # Medium only
     assert t.iloc[0]["ticket_id"] == "DI-127"
     assert t.iloc[0]["created_at"] == pd.Timestamp("2026-02-25T22:17:00Z")  # 25/Feb/26 10:17 PM
+    # the JSM chart field is ISO with milliseconds, set on DI-123 and DI-111 only
+    firsts = t.dropna(subset=["first_response_at"]).set_index("ticket_id")["first_response_at"]
+    assert firsts.to_dict() == {"DI-123": pd.Timestamp("2026-02-25T16:38:58.679Z"),
+                                "DI-111": pd.Timestamp("2026-02-19T18:46:12.936Z")}
     _no_clear_people(t, "Nick Nestle")
 
 
