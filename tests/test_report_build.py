@@ -246,3 +246,25 @@ def test_pdf_holds_the_same_content(metrics, sla_tickets, tmp_path):
     assert re.search(r"Pages:\s+([5-9]|1\d)\b", info), info  # a real multi-page document
     # PDF dates come from the run's generation time, not from the clock
     assert re.search(r"CreationDate:\s+Thu Oct  1 06:00:00 2026 UTC", info), info
+
+
+def test_pdf_rendering_never_fetches_anything(monkeypatch):
+    """Even HTML that references remote resources renders to PDF without any connection attempt."""
+    import socket
+
+    from tasks.report.build import render_pdf
+
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    html = ('<!DOCTYPE html><html><head><link rel="stylesheet" href="http://example.invalid/x.css"></head>'
+            '<body><p>offline</p><img src="https://example.invalid/y.png"></body></html>')
+    pdf = render_pdf(html, identifier="t")
+    assert pdf.startswith(b"%PDF-")
+    assert attempts == []
