@@ -27,9 +27,23 @@ ROWS = 1_000_000
 TARGET_ROWS_PER_S = 75_000
 OUT = ROOT / "bench" / "out" / "glpi_fr_1m.csv"
 
-HEADER = ["ID", "Titre", "Entité", "Statut", "Dernière modification", "Date d'ouverture", "Date de clôture",
-          "Priorité", "Demandeur - Demandeur", "Attribué à - Technicien", "Catégorie", "Lieu", "Date de résolution",
-          "Statistiques - Délai de résolution", "Attribué à - Groupe de techniciens"]
+HEADER = [
+    "ID",
+    "Titre",
+    "Entité",
+    "Statut",
+    "Dernière modification",
+    "Date d'ouverture",
+    "Date de clôture",
+    "Priorité",
+    "Demandeur - Demandeur",
+    "Attribué à - Technicien",
+    "Catégorie",
+    "Lieu",
+    "Date de résolution",
+    "Statistiques - Délai de résolution",
+    "Attribué à - Groupe de techniciens",
+]
 
 
 def generate(path: Path, rows: int, seed: int = 20260701) -> None:
@@ -48,26 +62,33 @@ def generate(path: Path, rows: int, seed: int = 20260701) -> None:
     two = rng.random(rows) < 0.2
     days, rem = np.divmod(delay_min, 24 * 60)
     hours, minutes = np.divmod(rem, 60)
-    duration = pd.Series(np.where(days > 0, pd.Series(days).astype(str) + " jours ", "")) + \
-        pd.Series(hours).astype(str) + " heures " + pd.Series(minutes).astype(str) + " minutes"
+    duration = (
+        pd.Series(np.where(days > 0, pd.Series(days).astype(str) + " jours ", ""))
+        + pd.Series(hours).astype(str)
+        + " heures "
+        + pd.Series(minutes).astype(str)
+        + " minutes"
+    )
     fmt = "%d-%m-%Y %H:%M"
-    frame = pd.DataFrame({
-        "ID": pd.Series(ids // 1000).astype(str) + " " + pd.Series(ids % 1000).astype(str).str.zfill(3),
-        "Titre": "Incident n°" + pd.Series(ids).astype(str),
-        "Entité": "GROUPE",
-        "Statut": status,
-        "Dernière modification": resolved.strftime(fmt),
-        "Date d'ouverture": opened.strftime(fmt),
-        "Date de clôture": np.where(status == "Clos", resolved.strftime(fmt), ""),
-        "Priorité": prios[rng.choice(5, rows, p=[0.8, 0.15, 0.02, 0.02, 0.01])],
-        "Demandeur - Demandeur": people[rng.integers(0, 5000, rows)],
-        "Attribué à - Technicien": np.where(two, pd.Series(tech1) + " <br>" + pd.Series(tech2), tech1),
-        "Catégorie": "Incident > Matériel",
-        "Lieu": "SIEGE > DSI",
-        "Date de résolution": np.where(np.isin(status, ["Clos", "Résolu"]), resolved.strftime(fmt), ""),
-        "Statistiques - Délai de résolution": duration,
-        "Attribué à - Groupe de techniciens": np.where(rng.random(rows) < 0.5, "SSRE > SYSTEMES", ""),
-    })
+    frame = pd.DataFrame(
+        {
+            "ID": pd.Series(ids // 1000).astype(str) + " " + pd.Series(ids % 1000).astype(str).str.zfill(3),
+            "Titre": "Incident n°" + pd.Series(ids).astype(str),
+            "Entité": "GROUPE",
+            "Statut": status,
+            "Dernière modification": resolved.strftime(fmt),
+            "Date d'ouverture": opened.strftime(fmt),
+            "Date de clôture": np.where(status == "Clos", resolved.strftime(fmt), ""),
+            "Priorité": prios[rng.choice(5, rows, p=[0.8, 0.15, 0.02, 0.02, 0.01])],
+            "Demandeur - Demandeur": people[rng.integers(0, 5000, rows)],
+            "Attribué à - Technicien": np.where(two, pd.Series(tech1) + " <br>" + pd.Series(tech2), tech1),
+            "Catégorie": "Incident > Matériel",
+            "Lieu": "SIEGE > DSI",
+            "Date de résolution": np.where(np.isin(status, ["Clos", "Résolu"]), resolved.strftime(fmt), ""),
+            "Statistiques - Délai de résolution": duration,
+            "Attribué à - Groupe de techniciens": np.where(rng.random(rows) < 0.5, "SSRE > SYSTEMES", ""),
+        }
+    )
     frame[""] = ""  # GLPI's trailing `;`
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, sep=";", index=False, quoting=1, encoding="utf-8-sig", lineterminator="\n")
@@ -77,7 +98,9 @@ def main() -> int:
     if not OUT.exists() or OUT.stat().st_size < 1000:
         start = time.perf_counter()
         generate(OUT, ROWS)
-        print(f"generated {ROWS:,} rows ({OUT.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - start:.1f} s")
+        print(
+            f"generated {ROWS:,} rows ({OUT.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - start:.1f} s"
+        )
     import pyarrow.csv as pacsv
 
     start = time.perf_counter()

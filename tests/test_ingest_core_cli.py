@@ -8,12 +8,14 @@ import pytest
 
 from auditbridge.cli import main
 
-EVENTS = ("number,incident_state,sys_mod_count,sys_updated_at,opened_at,priority,caller_id,assigned_to\n"
-          "INC1,New,0,01-02-2026 09:00,01-02-2026 09:00,2 - High,Ann Lee,\n"
-          "INC1,Active,1,01-02-2026 09:30,01-02-2026 09:00,2 - High,Ann Lee,Bo Chan\n"
-          "INC1,Active,2,01-02-2026 10:00,01-02-2026 09:00,2 - High,Ann Lee,Bo Chan\n"
-          "INC1,Resolved,3,13-02-2026 11:00,01-02-2026 09:00,2 - High,Ann Lee,Bo Chan\n"
-          "INC2,New,0,02-02-2026 08:00,02-02-2026 08:00,4 - Low,Cy Dee,\n")
+EVENTS = (
+    "number,incident_state,sys_mod_count,sys_updated_at,opened_at,priority,caller_id,assigned_to\n"
+    "INC1,New,0,01-02-2026 09:00,01-02-2026 09:00,2 - High,Ann Lee,\n"
+    "INC1,Active,1,01-02-2026 09:30,01-02-2026 09:00,2 - High,Ann Lee,Bo Chan\n"
+    "INC1,Active,2,01-02-2026 10:00,01-02-2026 09:00,2 - High,Ann Lee,Bo Chan\n"
+    "INC1,Resolved,3,13-02-2026 11:00,01-02-2026 09:00,2 - High,Ann Lee,Bo Chan\n"
+    "INC2,New,0,02-02-2026 08:00,02-02-2026 08:00,4 - Low,Cy Dee,\n"
+)
 
 
 def test_writes_several_datasets_with_utc_offsets(tmp_path, capsys):
@@ -42,17 +44,34 @@ def test_refusal_exit_1_one_line_per_problem_no_traceback(tmp_path, capsys):
     assert code == 1 and "Traceback" not in err
     lines = err.strip().splitlines()
     assert any("bad.csv, row 5, column 'sys_updated_at': impossible date" in line for line in lines)
-    assert any("bad.csv, row 5, column 'incident_state': unknown status" in line and "Someday" in line for line in lines)
+    assert any(
+        "bad.csv, row 5, column 'incident_state': unknown status" in line and "Someday" in line
+        for line in lines
+    )
     assert not (tmp_path / "x.csv").exists()
 
 
 def test_quarantine_writes_the_set_aside_rows(tmp_path, capsys):
     src = tmp_path / "fd.csv"
-    src.write_text("Ticket ID,Subject,Status,Priority,Created time,Full name\n"
-                   "1,a,Open,Low,2026-02-01 10:00:00,Ann\n2,b,OpenPending,Low,2026-02-01 10:00:00,Bo\n")
+    src.write_text(
+        "Ticket ID,Subject,Status,Priority,Created time,Full name\n"
+        "1,a,Open,Low,2026-02-01 10:00:00,Ann\n2,b,OpenPending,Low,2026-02-01 10:00:00,Bo\n"
+    )
     out = tmp_path / "fd.parquet"
-    code = main(["ingest", "--format", "freshdesk", str(src), "--out", str(out), "--timezone", "UTC",
-                 "--on-row-error", "quarantine"])
+    code = main(
+        [
+            "ingest",
+            "--format",
+            "freshdesk",
+            str(src),
+            "--out",
+            str(out),
+            "--timezone",
+            "UTC",
+            "--on-row-error",
+            "quarantine",
+        ]
+    )
     printed = capsys.readouterr()
     assert code == 0, printed.err
     assert len(pd.read_parquet(out)) == 1
@@ -61,11 +80,14 @@ def test_quarantine_writes_the_set_aside_rows(tmp_path, capsys):
     assert q.loc[0, "requester"].startswith("p_")
 
 
-@pytest.mark.parametrize("argv", [
-    ["ingest", "IN", "--out", "x.txt"],
-    ["ingest", "IN", "--out", "x.csv", "--format", "nope"],
-    ["ingest", "IN", "--out", "x.csv", "--on-row-error", "skip"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ingest", "IN", "--out", "x.txt"],
+        ["ingest", "IN", "--out", "x.csv", "--format", "nope"],
+        ["ingest", "IN", "--out", "x.csv", "--on-row-error", "skip"],
+    ],
+)
 def test_usage_errors_exit_2(tmp_path, capsys, argv):
     (tmp_path / "in.csv").write_text(EVENTS)
     argv = [a.replace("IN", str(tmp_path / "in.csv")).replace("x.", str(tmp_path / "x.")) for a in argv]

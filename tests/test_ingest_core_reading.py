@@ -19,6 +19,7 @@ def ctx(data: bytes, name: str = "f.csv", timezone: str | None = None) -> ReadCo
 
 # --- reading -------------------------------------------------------------------------------------------------
 
+
 def test_glpi_shape_bom_semicolon_quotes_trailing_delimiter_multiline():
     data = '\ufeff"ID";"Titre";"Description";\n"49 541";"Écran";"ligne 1\nligne 2";\n"7";"?";"";\n'.encode()
     df = read_delimited(ctx(data))
@@ -45,7 +46,12 @@ def test_utf8_without_bom_comma_and_excel_sep_line():
 
 
 def test_repeated_headers_are_kept_apart():
-    assert unique_names(["Watchers", "Watchers", "Comment", "Watchers"]) == ["Watchers", "Watchers.1", "Comment", "Watchers.2"]
+    assert unique_names(["Watchers", "Watchers", "Comment", "Watchers"]) == [
+        "Watchers",
+        "Watchers.1",
+        "Comment",
+        "Watchers.2",
+    ]
     df = read_delimited(ctx(b"Severity,Severity\n4 - Low,3 - Low\n"))
     assert df.to_dict("list") == {"Severity": ["4 - Low"], "Severity.1": ["3 - Low"]}
 
@@ -62,6 +68,7 @@ def test_empty_header_only_and_ragged_files_are_refused_with_file_and_row():
 
 
 # --- dates ----------------------------------------------------------------------------------------------------
+
 
 def _parse(values: dict[str, list], timezone="Europe/Paris", **kw):
     c = ctx(b"", timezone=timezone)
@@ -88,11 +95,24 @@ def test_undecidable_order_uses_the_hint_and_says_so():
 
 
 def test_jira_iso_epoch_and_offsets():
-    out, _, _ = _parse({"a": ["25/Feb/26 10:17 PM", "9/Feb/26 7:10 AM", "2026-02-25 16:38:58.679",
-                              "2026-07-01T09:30:00+02:00", "1767225600", "2026-07-01T07:30:00Z"]}, timezone="UTC")
+    out, _, _ = _parse(
+        {
+            "a": [
+                "25/Feb/26 10:17 PM",
+                "9/Feb/26 7:10 AM",
+                "2026-02-25 16:38:58.679",
+                "2026-07-01T09:30:00+02:00",
+                "1767225600",
+                "2026-07-01T07:30:00Z",
+            ]
+        },
+        timezone="UTC",
+    )
     assert out["a"].tolist() == [
-        pd.Timestamp("2026-02-25T22:17:00Z"), pd.Timestamp("2026-02-09T07:10:00Z"),
-        pd.Timestamp("2026-02-25T16:38:58.679Z"), pd.Timestamp("2026-07-01T07:30:00Z"),
+        pd.Timestamp("2026-02-25T22:17:00Z"),
+        pd.Timestamp("2026-02-09T07:10:00Z"),
+        pd.Timestamp("2026-02-25T16:38:58.679Z"),
+        pd.Timestamp("2026-07-01T07:30:00Z"),
         pd.Timestamp("2026-01-01T00:00:00Z"),  # 1,767,225,600 s = 20,454 days after 1970-01-01
         pd.Timestamp("2026-07-01T07:30:00Z"),
     ]
@@ -102,12 +122,17 @@ def test_daylight_saving_gap_and_overlap_are_handled():
     # Paris 29-03-2026 02:30 does not exist (clocks jump 02:00 -> 03:00 CEST): first valid instant 03:00 CEST
     # 25-10-2026 02:30 happens twice: the first occurrence (CEST, UTC+2) is taken, every time
     out, _, _ = _parse({"a": ["29-03-2026 02:30", "25-10-2026 02:30", "25-10-2026 03:30"]})
-    assert out["a"].tolist() == [pd.Timestamp("2026-03-29T01:00:00Z"), pd.Timestamp("2026-10-25T00:30:00Z"),
-                                 pd.Timestamp("2026-10-25T02:30:00Z")]
+    assert out["a"].tolist() == [
+        pd.Timestamp("2026-03-29T01:00:00Z"),
+        pd.Timestamp("2026-10-25T00:30:00Z"),
+        pd.Timestamp("2026-10-25T02:30:00Z"),
+    ]
 
 
 def test_impossible_and_unreadable_dates_are_reported_with_row_and_column_and_flagged():
-    out, res, c = _parse({"Date d'ouverture": ["30-01-2026 10:00", "31-02-2026 10:00", "demain", "13-01-2026 10:00"]})
+    out, res, c = _parse(
+        {"Date d'ouverture": ["30-01-2026 10:00", "31-02-2026 10:00", "demain", "13-01-2026 10:00"]}
+    )
     assert res.bad.tolist() == [False, True, True, False]
     msgs = [str(p) for p in c.collector.problems]
     assert msgs == [
@@ -134,8 +159,17 @@ def test_shapes():
 def test_fixed_width_fast_path_agrees_with_strptime():
     from tasks.ingest.dates import _parse_with
 
-    values = pd.Series([f"{d:02d}-{m:02d}-2024 {h:02d}:{mi:02d}" for d in range(1, 32) for m in (1, 2, 4)
-                        for h in (0, 23) for mi in (0, 59)] * 3, dtype="string")
+    values = pd.Series(
+        [
+            f"{d:02d}-{m:02d}-2024 {h:02d}:{mi:02d}"
+            for d in range(1, 32)
+            for m in (1, 2, 4)
+            for h in (0, 23)
+            for mi in (0, 59)
+        ]
+        * 3,
+        dtype="string",
+    )
     fast = _parse_with(values, "%d-%m-%Y %H:%M")  # >= 1,000 values: the numpy path
     slow = pd.to_datetime(values.astype(object), format="%d-%m-%Y %H:%M", errors="coerce")
     assert len(values) >= 1000
@@ -145,12 +179,22 @@ def test_fixed_width_fast_path_agrees_with_strptime():
 
 # --- durations ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("1 jours 3 heures 17 minutes", 86400 + 3 * 3600 + 17 * 60),
-    ("2 heures 52 minutes", 10320), ("41 secondes", 41), ("1 minute", 60), ("0 seconds", 0),
-    ("3 horas 22 minutos", 12120), ("2 días 1 hora", 2 * 86400 + 3600), ("64:00:00", 230400), ("0:00", 0),
-    ("10 minutes", 600),
-])
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1 jours 3 heures 17 minutes", 86400 + 3 * 3600 + 17 * 60),
+        ("2 heures 52 minutes", 10320),
+        ("41 secondes", 41),
+        ("1 minute", 60),
+        ("0 seconds", 0),
+        ("3 horas 22 minutos", 12120),
+        ("2 días 1 hora", 2 * 86400 + 3600),
+        ("64:00:00", 230400),
+        ("0:00", 0),
+        ("10 minutes", 600),
+    ],
+)
 def test_durations_in_words(text, seconds):
     assert duration_seconds(text) == seconds
 

@@ -61,7 +61,9 @@ def test_glpi_english_drops_multiline_descriptions(samples):
     assert t["priority"].value_counts().to_dict() == {"P3": 83, "P2": 1}
     assert "Description" not in t.columns and "description" not in t.columns
     # 31-10-2024 10:42 in São Paulo (UTC-3, no DST since 2019) = 13:42 UTC
-    assert t.iloc[0]["ticket_id"] == "73593" and t.iloc[0]["created_at"] == pd.Timestamp("2024-10-31T13:42:00Z")
+    assert t.iloc[0]["ticket_id"] == "73593" and t.iloc[0]["created_at"] == pd.Timestamp(
+        "2024-10-31T13:42:00Z"
+    )
     assert t["department"].isna().all()  # Requester Group is empty in every row
     _no_clear_people(t, "Isabella Gallinari", "Jean Carlos Coelho")
 
@@ -89,13 +91,17 @@ def test_jira_all_fields(samples):
     assert t.iloc[0]["created_at"] == pd.Timestamp("2026-02-25T22:17:00Z")  # 25/Feb/26 10:17 PM
     # the JSM chart field is ISO with milliseconds, set on DI-123 and DI-111 only
     firsts = t.dropna(subset=["first_response_at"]).set_index("ticket_id")["first_response_at"]
-    assert firsts.to_dict() == {"DI-123": pd.Timestamp("2026-02-25T16:38:58.679Z"),
-                                "DI-111": pd.Timestamp("2026-02-19T18:46:12.936Z")}
+    assert firsts.to_dict() == {
+        "DI-123": pd.Timestamp("2026-02-25T16:38:58.679Z"),
+        "DI-111": pd.Timestamp("2026-02-19T18:46:12.936Z"),
+    }
     _no_clear_people(t, "Nick Nestle")
 
 
 def test_servicenow_lists(samples):
-    w = _ingest(samples, "servicenow/whirlpool_incident_export.csv", timezone="America/Monterrey").datasets["tickets"]
+    w = _ingest(samples, "servicenow/whirlpool_incident_export.csv", timezone="America/Monterrey").datasets[
+        "tickets"
+    ]
     assert len(w) == 74
     # Resolved 51, On Hold 15, New 6, Work In Progress 2 (counted with csv)
     assert w["status"].value_counts().to_dict() == {"resolved": 51, "pending": 15, "new": 6, "open": 2}
@@ -111,11 +117,17 @@ def test_servicenow_lists(samples):
 def test_servicenow_custom_state_is_reported_then_mapped(samples):
     with pytest.raises(DataError) as err:
         _ingest(samples, "servicenow/mcd_incident_export.csv", timezone="UTC")
-    assert "row 13" in str(err.value) and "Working On Case" in str(err.value)  # 'incident_state' of INC... row 13
+    assert "row 13" in str(err.value) and "Working On Case" in str(
+        err.value
+    )  # 'incident_state' of INC... row 13
     q = _ingest(samples, "servicenow/mcd_incident_export.csv", timezone="UTC", on_row_error="quarantine")
     assert len(q.datasets["tickets"]) == 28 and len(q.quarantined["tickets"]) == 1
-    mapped = _ingest(samples, "servicenow/mcd_incident_export.csv", timezone="UTC",
-                     mapping={"values": {"status": {"Working On Case": "open"}}})
+    mapped = _ingest(
+        samples,
+        "servicenow/mcd_incident_export.csv",
+        timezone="UTC",
+        mapping={"values": {"status": {"Working On Case": "open"}}},
+    )
     assert len(mapped.datasets["tickets"]) == 29 and (mapped.datasets["tickets"]["priority"] == "P2").all()
 
 
@@ -133,12 +145,16 @@ def test_servicenow_event_log_gives_tickets_and_events(samples):
 
 
 def test_freshdesk_excel_resaved(samples):
-    t = _ingest(samples, "freshdesk/freshdesk_thingtrax_export_excel_resaved.csv", timezone="Europe/London").datasets["tickets"]
+    t = _ingest(
+        samples, "freshdesk/freshdesk_thingtrax_export_excel_resaved.csv", timezone="Europe/London"
+    ).datasets["tickets"]
     assert len(t) == 21
     # Waiting on ThingTrax 12 + Waiting on Customer 2 -> pending; Resolved 6; Open 1
     assert t["status"].value_counts().to_dict() == {"pending": 14, "resolved": 6, "open": 1}
     # 08/01/2025 15:00 is day-first (the file also has 25/01/2025); London in January = UTC
-    assert t.iloc[0]["ticket_id"] == "19381" and t.iloc[0]["created_at"] == pd.Timestamp("2025-01-08T15:00:00Z")
+    assert t.iloc[0]["ticket_id"] == "19381" and t.iloc[0]["created_at"] == pd.Timestamp(
+        "2025-01-08T15:00:00Z"
+    )
     _no_clear_people(t, "Gautham", "Hiba Johnson")
 
 
@@ -148,7 +164,10 @@ def test_freshdesk_trial_odd_status(samples):
     r = _ingest(samples, "freshdesk/freshdesk_trial_export.csv", timezone="UTC", on_row_error="quarantine")
     t = r.datasets["tickets"]
     assert len(t) == 44 and r.quarantined["tickets"]["_row"].tolist() == [11]
-    assert t["status"].value_counts().to_dict() == {"open": 26, "pending": 18}  # Pending 10 + Waiting on Third Party 8
+    assert t["status"].value_counts().to_dict() == {
+        "open": 26,
+        "pending": 18,
+    }  # Pending 10 + Waiting on Third Party 8
     _no_clear_people(t, "Emily Garcia")
     _no_clear_people(r.quarantined["tickets"], "Emily Garcia")
 
@@ -156,15 +175,37 @@ def test_freshdesk_trial_odd_status(samples):
 def test_status_log_through_generic_mapping(samples):
     mapping = {
         "kind": "ticket_events",
-        "columns": {"ticket_id": {"column": "Ticket", "split": " / ", "part": 0}, "at": "Timestamp",
-                    "status": "Status Name", "seq": "Status No."},
-        "values": {"status": {"Logged": "new", "Assigned": "open", "Customer Response": "pending",
-                              "UAT": "pending", "Closed": "closed"}},
+        "columns": {
+            "ticket_id": {"column": "Ticket", "split": " / ", "part": 0},
+            "at": "Timestamp",
+            "status": "Status Name",
+            "seq": "Status No.",
+        },
+        "values": {
+            "status": {
+                "Logged": "new",
+                "Assigned": "open",
+                "Customer Response": "pending",
+                "UAT": "pending",
+                "Closed": "closed",
+            }
+        },
     }
-    e = _ingest(samples, "status_log/ticket_status_events.csv", fmt="generic", timezone="Europe/London",
-                mapping=mapping).datasets["ticket_events"]
+    e = _ingest(
+        samples,
+        "status_log/ticket_status_events.csv",
+        fmt="generic",
+        timezone="Europe/London",
+        mapping=mapping,
+    ).datasets["ticket_events"]
     assert len(e) == 2542 and e["ticket_id"].nunique() == 665
-    assert list(e.columns) == ["ticket_id", "at", "status", "seq", "status_raw"]  # the requester name never travels
+    assert list(e.columns) == [
+        "ticket_id",
+        "at",
+        "status",
+        "seq",
+        "status_raw",
+    ]  # the requester name never travels
     assert e.iloc[0][["ticket_id", "status", "seq"]].tolist() == ["C004734", "new", 1]
 
 

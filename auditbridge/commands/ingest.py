@@ -11,22 +11,59 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-FORMAT_NAMES = ("auto", "glpi", "jira", "servicenow", "servicenow-events", "freshdesk", "zendesk", "m365",
-                "google-workspace", "okta", "slack", "zoom", "generic")
+FORMAT_NAMES = (
+    "auto",
+    "glpi",
+    "jira",
+    "servicenow",
+    "servicenow-events",
+    "freshdesk",
+    "zendesk",
+    "m365",
+    "google-workspace",
+    "okta",
+    "slack",
+    "zoom",
+    "generic",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="a file, a glob ('exports/*.csv') or s3://bucket/prefix")
-    parser.add_argument("--format", "-f", default="auto", metavar="FMT",
-                        help=f"one of {', '.join(FORMAT_NAMES)} (default: auto, recognised from the content)")
-    parser.add_argument("--out", "-o", required=True, metavar="FILE", help="output file ending in .csv or .parquet")
-    parser.add_argument("--kind", help="force the dataset kind (tickets, ticket_events, usage, licences, assignments, directory)")
-    parser.add_argument("--timezone", "--tz", help="IANA zone of naive times in the export (e.g. Europe/Paris)")
-    parser.add_argument("--mapping", metavar="YAML", help="column/value mapping (generic format; value maps for any format)")
+    parser.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="a file, a glob ('exports/*.csv') or s3://bucket/prefix"
+    )
+    parser.add_argument(
+        "--format",
+        "-f",
+        default="auto",
+        metavar="FMT",
+        help=f"one of {', '.join(FORMAT_NAMES)} (default: auto, recognised from the content)",
+    )
+    parser.add_argument(
+        "--out", "-o", required=True, metavar="FILE", help="output file ending in .csv or .parquet"
+    )
+    parser.add_argument(
+        "--kind",
+        help="force the dataset kind (tickets, ticket_events, usage, licences, assignments, directory)",
+    )
+    parser.add_argument(
+        "--timezone", "--tz", help="IANA zone of naive times in the export (e.g. Europe/Paris)"
+    )
+    parser.add_argument(
+        "--mapping", metavar="YAML", help="column/value mapping (generic format; value maps for any format)"
+    )
     parser.add_argument("--tool", help="the tool's name when the export does not say it (usage logs)")
-    parser.add_argument("--on-row-error", choices=("refuse", "quarantine"), default="refuse",
-                        help="refuse the whole input (default) or set bad rows aside and keep the rest")
-    parser.add_argument("--demo-key", action="store_true", help="use the fixed, public demo pseudonym key (never for real data)")
+    parser.add_argument(
+        "--on-row-error",
+        choices=("refuse", "quarantine"),
+        default="refuse",
+        help="refuse the whole input (default) or set bad rows aside and keep the rest",
+    )
+    parser.add_argument(
+        "--demo-key",
+        action="store_true",
+        help="use the fixed, public demo pseudonym key (never for real data)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,8 +79,16 @@ def run(args: argparse.Namespace) -> int:
     key = load_key(demo=args.demo_key)
     if args.demo_key:
         console.info("using the public demo pseudonym key: pseudonyms are NOT secret")
-    result = ingest(args.inputs, args.format, kind=args.kind, timezone=args.timezone, pseudonym_key=key,
-                    on_row_error=args.on_row_error, mapping=args.mapping, tool=args.tool)
+    result = ingest(
+        args.inputs,
+        args.format,
+        kind=args.kind,
+        timezone=args.timezone,
+        pseudonym_key=key,
+        on_row_error=args.on_row_error,
+        mapping=args.mapping,
+        tool=args.tool,
+    )
     for note in result.notes:
         console.info(note)
     console.result(f"format: {result.format}")

@@ -49,7 +49,9 @@ class IngestResult:
     files: list[dict[str, Any]]
     quarantined: dict[str, pd.DataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # decisions the user should know (detected format, date order)
+    notes: list[str] = field(
+        default_factory=list
+    )  # decisions the user should know (detected format, date order)
     total_problems: int = 0
 
 
@@ -67,7 +69,9 @@ def load_mapping(mapping: str | Path | dict | None) -> dict[str, Any] | None:
     except yaml.YAMLError as exc:
         raise ConfigError(name, [f"not valid YAML: {exc}"]) from None
     if not isinstance(data, dict):
-        raise ConfigError(name, ["expected a mapping with `columns:` (and optionally values, date_format, timezone, kind)"])
+        raise ConfigError(
+            name, ["expected a mapping with `columns:` (and optionally values, date_format, timezone, kind)"]
+        )
     data.setdefault("_file", name)
     return data
 
@@ -83,29 +87,54 @@ def detect(head: bytes, name: str, formats: dict[str, Format]) -> tuple[Format, 
     best = max(scores, key=lambda n: (scores[n], n == "generic")) if scores else None
     if best is None or scores[best] < MIN_SNIFF:
         known = ", ".join(sorted(n for n in formats))
-        raise DataError(Problem(
-            name, f"not a recognised export: expected a file exported by one of {known} "
-            "(or canonical columns, or --format generic with --mapping)", row=1,
-        ))
+        raise DataError(
+            Problem(
+                name,
+                f"not a recognised export: expected a file exported by one of {known} "
+                "(or canonical columns, or --format generic with --mapping)",
+                row=1,
+            )
+        )
     return formats[best], scores[best]
 
 
 def ingest(
-    inputs: Iterable[str | Path] | str, fmt: str = "auto", *, kind: str | None = None, timezone: str | None = None,
-    pseudonym_key: bytes, on_row_error: str = "refuse", mapping: str | Path | dict | None = None,
-    tool: str | None = None, s3_client=None,
+    inputs: Iterable[str | Path] | str,
+    fmt: str = "auto",
+    *,
+    kind: str | None = None,
+    timezone: str | None = None,
+    pseudonym_key: bytes,
+    on_row_error: str = "refuse",
+    mapping: str | Path | dict | None = None,
+    tool: str | None = None,
+    s3_client=None,
 ) -> IngestResult:
     """Read every file named by `inputs` (paths, globs, folders, `s3://bucket/prefix`) into canonical frames."""
     if isinstance(inputs, (str, Path)):
         inputs = [inputs]
     files = fetch(list(inputs), s3_client=s3_client)
-    return ingest_files(files, fmt, kind=kind, timezone=timezone, pseudonym_key=pseudonym_key,
-                        on_row_error=on_row_error, mapping=mapping, tool=tool)
+    return ingest_files(
+        files,
+        fmt,
+        kind=kind,
+        timezone=timezone,
+        pseudonym_key=pseudonym_key,
+        on_row_error=on_row_error,
+        mapping=mapping,
+        tool=tool,
+    )
 
 
 def ingest_files(
-    files: list[InputFile], fmt: str = "auto", *, kind: str | None = None, timezone: str | None = None,
-    pseudonym_key: bytes, on_row_error: str = "refuse", mapping: str | Path | dict | None = None,
+    files: list[InputFile],
+    fmt: str = "auto",
+    *,
+    kind: str | None = None,
+    timezone: str | None = None,
+    pseudonym_key: bytes,
+    on_row_error: str = "refuse",
+    mapping: str | Path | dict | None = None,
     tool: str | None = None,
 ) -> IngestResult:
     """`ingest` on files already fetched (the Prefect task fetches with retries, then calls this)."""
@@ -114,7 +143,9 @@ def ingest_files(
     if kind is not None:
         schema(kind)
     if not pseudonym_key:
-        raise UsageError("a pseudonymisation key is required: people are replaced by keyed pseudonyms at ingestion")
+        raise UsageError(
+            "a pseudonymisation key is required: people are replaced by keyed pseudonyms at ingestion"
+        )
     mapping = load_mapping(mapping)
     if timezone is None and mapping is not None:
         timezone = mapping.get("timezone")
@@ -134,31 +165,49 @@ def ingest_files(
     chosen_names: list[str] = []
     for f in files:
         if not f.data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
-            raise DataError(Problem(f.name, "the file is empty: expected an export with a header row and data rows"))
+            raise DataError(
+                Problem(f.name, "the file is empty: expected an export with a header row and data rows")
+            )
         if fmt == "auto":
             chosen, score = detect(f.data[:HEAD_BYTES], f.name, formats)
             notes.append(f"{f.name}: recognised as {chosen.name} (confidence {score:.2f})")
         else:
             chosen = formats[fmt]
         if chosen.name != "generic" and mapping is not None and mapping.get("columns"):
-            raise ConfigError(str(mapping.get("_file", "mapping")), [
-                f"columns: only the generic format takes a column mapping ({f.name} is read as {chosen.name}, "
-                "which knows its columns); named formats accept `values:` to map statuses and priorities"])
-        ctx = ReadContext(name=f.name, data=f.data, pseudonym_key=b"", timezone=timezone, tool=tool, mapping=mapping)
+            raise ConfigError(
+                str(mapping.get("_file", "mapping")),
+                [
+                    f"columns: only the generic format takes a column mapping ({f.name} is read as {chosen.name}, "
+                    "which knows its columns); named formats accept `values:` to map statuses and priorities"
+                ],
+            )
+        ctx = ReadContext(
+            name=f.name, data=f.data, pseudonym_key=b"", timezone=timezone, tool=tool, mapping=mapping
+        )
         produced = chosen.read(ctx)
         notes.extend(ctx.notes)
         collectors.append(ctx.collector)
         if kind is not None:
             if kind not in produced:
-                raise UsageError(f"{f.name}: format {chosen.name} produces {', '.join(produced) or 'nothing'}, not {kind}")
+                raise UsageError(
+                    f"{f.name}: format {chosen.name} produces {', '.join(produced) or 'nothing'}, not {kind}"
+                )
             produced = {kind: produced[kind]}
         rows = {}
         for k, df in produced.items():
             df = _finish(df, k, ctx, pseudonym_key)
             frames.setdefault(k, []).append(df)
             rows[k] = len(df)
-        infos.append({"path": f.name, "sha256": hashlib.sha256(f.data).hexdigest(), "bytes": len(f.data),
-                      "rows": next(iter(rows.values()), 0), "rows_by_kind": rows, "format": chosen.name})
+        infos.append(
+            {
+                "path": f.name,
+                "sha256": hashlib.sha256(f.data).hexdigest(),
+                "bytes": len(f.data),
+                "rows": next(iter(rows.values()), 0),
+                "rows_by_kind": rows,
+                "format": chosen.name,
+            }
+        )
         if chosen.name not in chosen_names:
             chosen_names.append(chosen.name)
     problems = [p for c in collectors for p in c.problems]
@@ -174,8 +223,15 @@ def ingest_files(
             quarantined[k] = df[bad].reset_index(drop=True)
         clean = df[~bad].drop(columns=[ROW, PROBLEM, SOURCE_FILE]).reset_index(drop=True)
         datasets[k] = coerce(clean, k, file=", ".join(i["path"] for i in infos))
-    return IngestResult(datasets=datasets, format=",".join(chosen_names), files=infos, quarantined=quarantined,
-                        problems=problems, notes=notes, total_problems=total)
+    return IngestResult(
+        datasets=datasets,
+        format=",".join(chosen_names),
+        files=infos,
+        quarantined=quarantined,
+        problems=problems,
+        notes=notes,
+        total_problems=total,
+    )
 
 
 def _finish(df: pd.DataFrame, kind: str, ctx: ReadContext, key: bytes) -> pd.DataFrame:
@@ -184,8 +240,12 @@ def _finish(df: pd.DataFrame, kind: str, ctx: ReadContext, key: bytes) -> pd.Dat
     labels = dict(df.attrs.get("labels", {}))
     missing = [c for c in sch.required if c not in df.columns]
     if missing:
-        raise DataError([Problem(ctx.name, f"no column gives the {kind} field '{c}' (required)", row=1, column=c)
-                         for c in missing])
+        raise DataError(
+            [
+                Problem(ctx.name, f"no column gives the {kind} field '{c}' (required)", row=1, column=c)
+                for c in missing
+            ]
+        )
     df = with_rows(df)
     df = df.assign(**{SOURCE_FILE: pd.Series(ctx.name, index=df.index, dtype="string")})
     df.attrs["labels"] = labels
@@ -211,7 +271,9 @@ def _flag_missing(df: pd.DataFrame, required: tuple[str, ...], ctx: ReadContext)
             empty |= (df[col].astype("string").str.strip() == "").fillna(False) & df[PROBLEM].isna()
         if empty.any():
             label = label_of(df, col)
-            report_cells(ctx, df, empty, label, f"empty, but this column is required (it gives {col})", df[col])
+            report_cells(
+                ctx, df, empty, label, f"empty, but this column is required (it gives {col})", df[col]
+            )
             df = flag_rows(df, empty, f"missing {col}")
     return df
 
@@ -222,7 +284,9 @@ def _check_zone(timezone: str) -> None:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"unknown timezone {timezone!r}: expected an IANA name such as Europe/Paris") from None
+        raise UsageError(
+            f"unknown timezone {timezone!r}: expected an IANA name such as Europe/Paris"
+        ) from None
 
 
 def _harmless(df: pd.DataFrame, column: str) -> bool:
@@ -253,7 +317,7 @@ def pseudonymise_people(values: pd.Series, key: bytes) -> pd.Series:
         flat = pseudonymise(pd.Series([p for parts in split for p in parts], dtype="string"), key).tolist()
         joined, i = [], 0
         for parts in split:
-            joined.append(PERSON_SEP.join(flat[i:i + len(parts)]))
+            joined.append(PERSON_SEP.join(flat[i : i + len(parts)]))
             i += len(parts)
         mapped = pd.Series(pd.array(joined, dtype="string")[codes], index=text[multi].index)
         out = out.where(~multi, mapped.reindex(out.index))
@@ -266,7 +330,13 @@ def _flag_duplicates(df: pd.DataFrame, ctx: ReadContext) -> pd.DataFrame:
 
     dup = df["ticket_id"].notna() & df["ticket_id"].duplicated(keep="first")
     if dup.any():
-        report_cells(ctx, df, dup, "ticket_id", "ticket id already seen earlier in this file: expected one row per ticket")
+        report_cells(
+            ctx,
+            df,
+            dup,
+            "ticket_id",
+            "ticket id already seen earlier in this file: expected one row per ticket",
+        )
         df = flag_rows(df, dup, "duplicate ticket id")
     return df
 

@@ -28,9 +28,13 @@ SAMPLE_DISTINCT = 2000
 
 _TIME = r"(?:(?P<tsep>[ T]+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?P<f>[.,]\d+)?)?\s*(?P<p>[AaPp]\.?[Mm]\.?)?)?"
 _NUMERIC = re.compile(r"^(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})" + _TIME + "$")
-_NAMED = re.compile(r"^(?P<a>\d{1,2})(?P<sep>[-/ ])(?P<mon>[A-Za-z]{3,9})(?P=sep)(?P<y>\d{4}|\d{2})" + _TIME + "$")
+_NAMED = re.compile(
+    r"^(?P<a>\d{1,2})(?P<sep>[-/ ])(?P<mon>[A-Za-z]{3,9})(?P=sep)(?P<y>\d{4}|\d{2})" + _TIME + "$"
+)
 _YMD_SLASH = re.compile(r"^\d{4}/\d{1,2}/\d{1,2}" + _TIME + "$")
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?$")
+_ISO = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?$"
+)
 _OFFSET = r"(?:Z|UTC|[+-][0-9]{2}:?[0-9]{2})$"  # RE2-compatible: runs in pyarrow, not in Python
 _EPOCH = re.compile(r"^\d{10}(?:\.\d+)?$|^\d{13}$")
 
@@ -98,13 +102,33 @@ def human(fmt: str) -> str:
         return "ISO 8601 (2026-07-01T09:30:00+02:00)"
     if fmt.startswith("EPOCH"):
         return "seconds since 1970"
-    table = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY", "%H": "HH", "%I": "hh", "%M": "MM", "%S": "SS",
-             "%f": "fff", "%p": "AM/PM", "%b": "Mon", "%B": "Month"}
+    table = {
+        "%d": "DD",
+        "%m": "MM",
+        "%Y": "YYYY",
+        "%y": "YY",
+        "%H": "HH",
+        "%I": "hh",
+        "%M": "MM",
+        "%S": "SS",
+        "%f": "fff",
+        "%p": "AM/PM",
+        "%b": "Mon",
+        "%B": "Month",
+    }
     return re.sub(r"%[a-zA-Z]", lambda m: table.get(m.group(0), m.group(0)), fmt).replace(":MM", ":mm")
 
 
 _WIDTHS = {"%d": 2, "%m": 2, "%Y": 4, "%y": 2, "%H": 2, "%M": 2, "%S": 2}
-_FIELD = {"%d": "day", "%m": "month", "%Y": "year", "%y": "year", "%H": "hour", "%M": "minute", "%S": "second"}
+_FIELD = {
+    "%d": "day",
+    "%m": "month",
+    "%Y": "year",
+    "%y": "year",
+    "%H": "hour",
+    "%M": "minute",
+    "%S": "second",
+}
 
 
 def _fixed_width(text: pd.Series, fmt: str) -> pd.Series | None:
@@ -137,10 +161,16 @@ def _fixed_width(text: pd.Series, fmt: str) -> pd.Series | None:
     hour, minute, second = (np.asarray(fields[k]) for k in ("hour", "minute", "second"))
     ok = matched & (month >= 1) & (month <= 12) & (day >= 1) & (hour < 24) & (minute < 60) & (second < 60)
     month0 = np.where(ok, month - 1, 0)
-    start = (np.where(ok, year, 1970) - 1970).astype("datetime64[Y]").astype("datetime64[M]") + month0.astype("timedelta64[M]")
-    month_days = ((start + np.timedelta64(1, "M")).astype("datetime64[D]") - start.astype("datetime64[D]")).astype(int)
+    start = (np.where(ok, year, 1970) - 1970).astype("datetime64[Y]").astype("datetime64[M]") + month0.astype(
+        "timedelta64[M]"
+    )
+    month_days = (
+        (start + np.timedelta64(1, "M")).astype("datetime64[D]") - start.astype("datetime64[D]")
+    ).astype(int)
     ok &= day <= month_days
-    instants = (start.astype("datetime64[D]") + (np.where(ok, day, 1) - 1).astype("timedelta64[D]")).astype("datetime64[s]")
+    instants = (start.astype("datetime64[D]") + (np.where(ok, day, 1) - 1).astype("timedelta64[D]")).astype(
+        "datetime64[s]"
+    )
     instants = instants + (hour * 3600 + minute * 60 + second).astype("timedelta64[s]")
     values = np.where(ok, instants.astype("datetime64[ns]"), np.datetime64("NaT", "ns"))
     return pd.Series(values, index=text.index, dtype="datetime64[ns]")
@@ -152,8 +182,12 @@ def _parse_with(text: pd.Series, fmt: str) -> pd.Series:
     if fast is not None:
         rest = text.notna() & fast.isna()
         if rest.any():  # other widths (`9-2-2026 7:10`) and impossible dates: the slow, exact parser
-            fast = fast.where(~rest, pd.to_datetime(text[rest], format=fmt, errors="coerce").astype("datetime64[ns]")
-                              .reindex(text.index))
+            fast = fast.where(
+                ~rest,
+                pd.to_datetime(text[rest], format=fmt, errors="coerce")
+                .astype("datetime64[ns]")
+                .reindex(text.index),
+            )
         return fast
     if fmt == "ISO8601":
         return pd.to_datetime(text, format="ISO8601", errors="coerce")
@@ -202,8 +236,12 @@ def _parse_column(text: pd.Series, templates: list[str], order: str | None) -> t
             aware_part = remaining & has_offset
             if aware_part.any():
                 src = text[aware_part].str.replace(" *UTC$", "Z", regex=True)
-                aware_out = aware_out.where(~aware_part, pd.to_datetime(src, format="ISO8601", utc=True, errors="coerce")
-                                            .astype(UTC_DTYPE).reindex(text.index))
+                aware_out = aware_out.where(
+                    ~aware_part,
+                    pd.to_datetime(src, format="ISO8601", utc=True, errors="coerce")
+                    .astype(UTC_DTYPE)
+                    .reindex(text.index),
+                )
             naive_part = remaining & ~has_offset
         else:
             naive_part = remaining
@@ -218,7 +256,9 @@ def _parse_column(text: pd.Series, templates: list[str], order: str | None) -> t
     return naive_out, aware_out
 
 
-def decide_order(texts: dict[str, pd.Series], templates: dict[str, list[str]], hint: str | None) -> tuple[str | None, str | None]:
+def decide_order(
+    texts: dict[str, pd.Series], templates: dict[str, list[str]], hint: str | None
+) -> tuple[str | None, str | None]:
     """Day-first or month-first for the whole file: the order under which more numeric dates are valid.
 
     Counted first on a sample of distinct values of every column (cheap, and almost always decisive: one day
@@ -237,7 +277,9 @@ def decide_order(texts: dict[str, pd.Series], templates: dict[str, list[str]], h
                 continue
             values = texts[col].dropna()
             if sample:
-                values = pd.Series(pd.unique(values.head(200_000).to_numpy())[:SAMPLE_DISTINCT], dtype="string")
+                values = pd.Series(
+                    pd.unique(values.head(200_000).to_numpy())[:SAMPLE_DISTINCT], dtype="string"
+                )
             for order in valid:
                 ok = pd.Series(False, index=values.index)
                 for t in ts:
@@ -250,15 +292,23 @@ def decide_order(texts: dict[str, pd.Series], templates: dict[str, list[str]], h
         valid = count(sample=False)
     if valid[ORDER_DAY] == valid[ORDER_MONTH]:
         chosen = hint or ORDER_DAY
-        return chosen, (f"no date in the file has a day above 12, so day and month cannot be told apart: read as "
-                        f"{chosen} ({'the format default' if hint else 'default'}); set `date_order` in a mapping to change it")
+        return chosen, (
+            f"no date in the file has a day above 12, so day and month cannot be told apart: read as "
+            f"{chosen} ({'the format default' if hint else 'default'}); set `date_order` in a mapping to change it"
+        )
     chosen = ORDER_DAY if valid[ORDER_DAY] > valid[ORDER_MONTH] else ORDER_MONTH
     return chosen, None
 
 
 def parse_datetime_columns(
-    ctx, df: pd.DataFrame, columns: list[str], *, order_hint: str | None = None, fmt: str | None = None,
-    timezone: str | None = None, labels: dict[str, str] | None = None,
+    ctx,
+    df: pd.DataFrame,
+    columns: list[str],
+    *,
+    order_hint: str | None = None,
+    fmt: str | None = None,
+    timezone: str | None = None,
+    labels: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, DateResult]:
     """Parse `columns` of `df` (those present) into UTC timestamps, one day/month order for the whole file.
 
@@ -287,7 +337,9 @@ def parse_datetime_columns(
         naive, aware = _parse_column(text, templates[col], order)
         unread = text.notna() & naive.isna() & aware.isna()
         if unread.any():
-            expected = ", ".join(human(_ordered(t, order or ORDER_DAY)) for t in templates[col][:2]) or "a date"
+            expected = (
+                ", ".join(human(_ordered(t, order or ORDER_DAY)) for t in templates[col][:2]) or "a date"
+            )
             message = f"expected a date such as {expected}"
             if order and any("{A}" in t for t in templates[col]):
                 message += f" ({order}, as the rest of this file)"
@@ -295,20 +347,25 @@ def parse_datetime_columns(
             shaped = pd.Series([shape_format(v) is not None for v in shown], index=shown.index, dtype=bool)
             impossible = shaped.reindex(df.index, fill_value=False)
             label = labels.get(col, col)
-            report_cells(ctx, df, impossible, label, "impossible date (no such day or time): " + message, text)
+            report_cells(
+                ctx, df, impossible, label, "impossible date (no such day or time): " + message, text
+            )
             report_cells(ctx, df, unread & ~impossible, label, message, text)
             out = flag_rows(out, unread, f"unreadable date in '{label}'")
             bad_any |= unread
         naive_present = naive.notna()
         if naive_present.any() and not tz:
             first = naive_present.idxmax()
-            raise DataError(Problem(
-                ctx.name,
-                f"{int(naive_present.sum())} time(s) without a timezone: give the zone they were written in with "
-                "--timezone (or `timezone:` in the config or mapping)",
-                row=int(first) + 2 if "_row" not in df.columns else int(df["_row"][first]),
-                column=labels.get(col, col), value=str(text[first]),
-            ))
+            raise DataError(
+                Problem(
+                    ctx.name,
+                    f"{int(naive_present.sum())} time(s) without a timezone: give the zone they were written in with "
+                    "--timezone (or `timezone:` in the config or mapping)",
+                    row=int(first) + 2 if "_row" not in df.columns else int(df["_row"][first]),
+                    column=labels.get(col, col),
+                    value=str(text[first]),
+                )
+            )
         localised = aware
         if naive_present.any():
             loc = localise(naive, tz)
@@ -327,6 +384,12 @@ def localise(naive: pd.Series, timezone: str) -> pd.Series:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise DataError(Problem("--timezone", f"unknown timezone {timezone!r}: expected an IANA name such as Europe/Paris")) from None
+        raise DataError(
+            Problem(
+                "--timezone", f"unknown timezone {timezone!r}: expected an IANA name such as Europe/Paris"
+            )
+        ) from None
     first_occurrence = np.ones(len(naive), dtype=bool)  # True = the DST (earlier) reading of a repeated hour
-    return naive.dt.tz_localize(timezone, ambiguous=first_occurrence, nonexistent="shift_forward").dt.tz_convert("UTC")
+    return naive.dt.tz_localize(
+        timezone, ambiguous=first_occurrence, nonexistent="shift_forward"
+    ).dt.tz_convert("UTC")

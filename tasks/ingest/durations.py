@@ -15,11 +15,31 @@ import pandas as pd
 
 _UNITS = {
     # seconds per unit, keyed by the unit word's lower-case stem (singular and plural forms share it)
-    "s": 1, "sec": 1, "second": 1, "seconde": 1, "segundo": 1,
-    "m": 60, "min": 60, "minute": 60, "minuto": 60, "mn": 60,
-    "h": 3600, "hr": 3600, "hour": 3600, "heure": 3600, "hora": 3600,
-    "d": 86400, "day": 86400, "jour": 86400, "dia": 86400, "día": 86400, "j": 86400,
-    "w": 604800, "week": 604800, "semaine": 604800, "semana": 604800,
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "seconde": 1,
+    "segundo": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "minuto": 60,
+    "mn": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hour": 3600,
+    "heure": 3600,
+    "hora": 3600,
+    "d": 86400,
+    "day": 86400,
+    "jour": 86400,
+    "dia": 86400,
+    "día": 86400,
+    "j": 86400,
+    "w": 604800,
+    "week": 604800,
+    "semaine": 604800,
+    "semana": 604800,
 }
 _PART = re.compile(r"(\d+(?:[.,]\d+)?)\s*([^\W\d_]+)", re.UNICODE)
 _CLOCK = re.compile(r"^(\d+):(\d{2})(?::(\d{2}))?$")
@@ -61,7 +81,9 @@ def duration_seconds(value: str) -> float | None:
 def parse_durations(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(seconds as Float64, mask of present values that are not durations)."""
     codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
-    parsed = np.array([duration_seconds(str(u)) if u is not None else None for u in uniques] + [None], dtype=object)
+    parsed = np.array(
+        [duration_seconds(str(u)) if u is not None else None for u in uniques] + [None], dtype=object
+    )
     seconds = pd.Series(parsed[codes], index=values.index).astype("Float64")
     present = values.notna() & (values.astype("string").str.strip() != "")
     return seconds, present & seconds.isna()

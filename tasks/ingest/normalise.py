@@ -31,8 +31,16 @@ def keyed(mapping: Mapping[str, str]) -> dict[str, str]:
 
 
 def normalise_values(
-    ctx, df: pd.DataFrame, column: str, mapping: Mapping[str, str], *, what: str, allowed: tuple[str, ...],
-    fallback: Callable[[pd.Series], pd.Series] | None = None, raw: pd.Series | None = None, label: str | None = None,
+    ctx,
+    df: pd.DataFrame,
+    column: str,
+    mapping: Mapping[str, str],
+    *,
+    what: str,
+    allowed: tuple[str, ...],
+    fallback: Callable[[pd.Series], pd.Series] | None = None,
+    raw: pd.Series | None = None,
+    label: str | None = None,
 ) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """Map `df[column]` (or `raw`) through `mapping` merged with the user's value map for `column`.
 
@@ -58,13 +66,19 @@ def normalise_values(
         bad = raw[unknown]
         expected = ", ".join(sorted({k for k in mapping})[:12])
         for value, idx in bad.groupby(bad, sort=False).groups.items():
-            ctx.collector.add(Problem(
-                ctx.name,
-                f"unknown {what} in {len(idx)} row(s): expected one of {expected}"
-                f" (or map it under `values: {{{column}: ...}}` in a mapping)",
-                row=int(rows[idx[0]]), column=label or column, value=str(value),
-            ))
-        df = flag_rows(df, unknown, raw.where(unknown).map(lambda v: f"unknown {what} {v!r}", na_action="ignore"))
+            ctx.collector.add(
+                Problem(
+                    ctx.name,
+                    f"unknown {what} in {len(idx)} row(s): expected one of {expected}"
+                    f" (or map it under `values: {{{column}: ...}}` in a mapping)",
+                    row=int(rows[idx[0]]),
+                    column=label or column,
+                    value=str(value),
+                )
+            )
+        df = flag_rows(
+            df, unknown, raw.where(unknown).map(lambda v: f"unknown {what} {v!r}", na_action="ignore")
+        )
         out = out.mask(unknown)
     return df, out, raw
 

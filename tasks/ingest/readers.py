@@ -38,9 +38,11 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
     """The file's text and the encoding it was read with: UTF-8 (with or without BOM), UTF-16 with BOM, or
     Windows-1252 when the bytes are not valid UTF-8 (GLPI on Windows servers, files re-saved by Excel)."""
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
-        raise DataError(Problem(name, "the file is empty: expected an export with a header row and data rows"))
+        raise DataError(
+            Problem(name, "the file is empty: expected an export with a header row and data rows")
+        )
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"), "utf-8-sig"
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), "utf-16"
     try:
@@ -57,9 +59,11 @@ def utf8_payload(data: bytes, name: str) -> memoryview | bytes:
     not cell by cell; a UTF-8 BOM is skipped without copying.
     """
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
-        raise DataError(Problem(name, "the file is empty: expected an export with a header row and data rows"))
+        raise DataError(
+            Problem(name, "the file is empty: expected an export with a header row and data rows")
+        )
     if data.startswith(codecs.BOM_UTF8):
-        return memoryview(data)[len(codecs.BOM_UTF8):]
+        return memoryview(data)[len(codecs.BOM_UTF8) :]
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16").encode("utf-8")
     try:
@@ -136,7 +140,9 @@ def unique_names(names: Iterable[str]) -> list[str]:
     return out
 
 
-def read_delimited(ctx, *, delimiter: str | None = None, na_values: tuple[str, ...] = NA_VALUES) -> pd.DataFrame:
+def read_delimited(
+    ctx, *, delimiter: str | None = None, na_values: tuple[str, ...] = NA_VALUES
+) -> pd.DataFrame:
     """Read `ctx.data` (a delimited export) into a frame of `string` columns with the original header names.
 
     Handles UTF-8/BOM/UTF-16/cp1252, `,` `;` tab `|` (sniffed from the header unless given), quoted multi-line
@@ -144,7 +150,9 @@ def read_delimited(ctx, *, delimiter: str | None = None, na_values: tuple[str, .
     Refuses, naming the file, a file without data rows or whose records do not match the header's width.
     """
     payload = utf8_payload(ctx.data, ctx.name)
-    text = head_text(bytes(payload[:HEAD_BYTES]))  # header and sniffing only: the body goes to pyarrow as bytes, never as str
+    text = head_text(
+        bytes(payload[:HEAD_BYTES])
+    )  # header and sniffing only: the body goes to pyarrow as bytes, never as str
     sep = delimiter or sniff_delimiter(text)
     skip = 1
     first_line = text.split("\n", 1)[0].strip()
@@ -168,7 +176,9 @@ def read_delimited(ctx, *, delimiter: str | None = None, na_values: tuple[str, .
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(payload)),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip, block_size=16 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=on_invalid),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep, newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
                 null_values=list(na_values),
@@ -179,7 +189,9 @@ def read_delimited(ctx, *, delimiter: str | None = None, na_values: tuple[str, .
     except pa.ArrowInvalid as exc:
         expected = len(names)
         found = bad_width[0] if bad_width else None
-        detail = f"a record has {found} fields where the header has {expected}" if found is not None else str(exc)
+        detail = (
+            f"a record has {found} fields where the header has {expected}" if found is not None else str(exc)
+        )
         row = _row_of_width_error(bytes(payload).decode("utf-8", errors="replace"), sep, expected)
         raise DataError(
             Problem(ctx.name, f"not a well-formed {_sep_name(sep)}-separated export: {detail}", row=row)
@@ -188,7 +200,9 @@ def read_delimited(ctx, *, delimiter: str | None = None, na_values: tuple[str, .
     if trailing_empty and df[names[-1]].isna().all():
         df = df.drop(columns=names[-1])
     if df.empty:
-        raise DataError(Problem(ctx.name, "the file has a header but no data rows: expected at least one record", row=2))
+        raise DataError(
+            Problem(ctx.name, "the file has a header but no data rows: expected at least one record", row=2)
+        )
     return df.reset_index(drop=True)
 
 
@@ -235,8 +249,15 @@ def flag_rows(df: pd.DataFrame, mask: pd.Series, reason: str | pd.Series) -> pd.
     return out.assign(**{PROBLEM: new})
 
 
-def report_cells(ctx, df: pd.DataFrame, mask: pd.Series, column: str, message: str, values: pd.Series | None = None,
-                 limit: int = 50) -> None:
+def report_cells(
+    ctx,
+    df: pd.DataFrame,
+    mask: pd.Series,
+    column: str,
+    message: str,
+    values: pd.Series | None = None,
+    limit: int = 50,
+) -> None:
     """One Problem per bad cell (the first `limit`; the rest are counted), naming the user row and column."""
     idx = mask[mask].index
     if not len(idx):

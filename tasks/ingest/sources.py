@@ -34,7 +34,7 @@ def fetch(inputs: Iterable[str | Path], *, s3_client=None) -> list[InputFile]:
     out: list[InputFile] = []
     seen: set[str] = set()
     for item in inputs:
-        for f in (_fetch_s3(str(item), s3_client) if is_s3(str(item)) else _fetch_local(str(item))):
+        for f in _fetch_s3(str(item), s3_client) if is_s3(str(item)) else _fetch_local(str(item)):
             if f.name not in seen:
                 seen.add(f.name)
                 out.append(f)
@@ -53,7 +53,11 @@ def local_paths(pattern: str) -> list[Path]:
         return files
     path = Path(os.path.expanduser(pattern))
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and not any(x.startswith(".") for x in p.relative_to(path).parts))
+        files = sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file() and not any(x.startswith(".") for x in p.relative_to(path).parts)
+        )
         if not files:
             raise UsageError(f"{pattern}: the folder holds no file")
         return files

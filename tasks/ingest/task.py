@@ -34,12 +34,28 @@ def fetch_inputs(inputs: list[str]) -> list[sources.InputFile]:
 
 
 @task(name="ingest")
-def read_exports(files: list[sources.InputFile], fmt: str = "auto", *, kind: str | None = None,
-                 timezone: str | None = None, pseudonym_key: bytes, on_row_error: str = "refuse",
-                 mapping: Any = None, tool: str | None = None) -> api.IngestResult:
+def read_exports(
+    files: list[sources.InputFile],
+    fmt: str = "auto",
+    *,
+    kind: str | None = None,
+    timezone: str | None = None,
+    pseudonym_key: bytes,
+    on_row_error: str = "refuse",
+    mapping: Any = None,
+    tool: str | None = None,
+) -> api.IngestResult:
     """Exports -> canonical frames (no retries: a refusal does not change on a second try)."""
-    return api.ingest_files(files, fmt, kind=kind, timezone=timezone, pseudonym_key=pseudonym_key,
-                            on_row_error=on_row_error, mapping=mapping, tool=tool)
+    return api.ingest_files(
+        files,
+        fmt,
+        kind=kind,
+        timezone=timezone,
+        pseudonym_key=pseudonym_key,
+        on_row_error=on_row_error,
+        mapping=mapping,
+        tool=tool,
+    )
 
 
 def ingest_source(inputs: list[str], fmt: str = "auto", **options: Any) -> api.IngestResult:

@@ -32,16 +32,37 @@ ALIASES = {
     "source": ("Source", "Origen"),
     "department": ("Department", "Département", "Departamento"),
 }
-STATUSES = {"Open": "open", "Pending": "pending", "Resolved": "resolved", "Closed": "closed",
-            "Waiting on Customer": "pending", "Waiting on Third Party": "pending",
-            "Ouvert": "open", "En attente": "pending", "Résolu": "resolved", "Fermé": "closed"}
-PRIORITIES = {"Urgent": "P1", "High": "P2", "Medium": "P3", "Low": "P4",
-              "Urgente": "P1", "Haute": "P2", "Élevée": "P2", "Moyenne": "P3", "Basse": "P4", "Faible": "P4"}
+STATUSES = {
+    "Open": "open",
+    "Pending": "pending",
+    "Resolved": "resolved",
+    "Closed": "closed",
+    "Waiting on Customer": "pending",
+    "Waiting on Third Party": "pending",
+    "Ouvert": "open",
+    "En attente": "pending",
+    "Résolu": "resolved",
+    "Fermé": "closed",
+}
+PRIORITIES = {
+    "Urgent": "P1",
+    "High": "P2",
+    "Medium": "P3",
+    "Low": "P4",
+    "Urgente": "P1",
+    "Haute": "P2",
+    "Élevée": "P2",
+    "Moyenne": "P3",
+    "Basse": "P4",
+    "Faible": "P4",
+}
 
 
 def waiting_is_pending(raw: pd.Series) -> pd.Series:
     """Custom statuses named `Waiting on X` (Freshdesk's own convention) are pending; others stay unknown."""
-    return raw.map(lambda v: "pending" if key(v).startswith("waiting on ") else None, na_action="ignore").astype("string")
+    return raw.map(
+        lambda v: "pending" if key(v).startswith("waiting on ") else None, na_action="ignore"
+    ).astype("string")
 
 
 class FreshdeskFormat:
@@ -60,13 +81,21 @@ class FreshdeskFormat:
         cols = find_columns(raw.columns, ALIASES)
         for required in ("ticket_id", "status", "created_at"):
             if required not in cols:
-                raise DataError(Problem(ctx.name, f"missing the Freshdesk column for {required}: expected "
-                                                  f"'{ALIASES[required][0]}'", row=1, column=ALIASES[required][0]))
+                raise DataError(
+                    Problem(
+                        ctx.name,
+                        f"missing the Freshdesk column for {required}: expected '{ALIASES[required][0]}'",
+                        row=1,
+                        column=ALIASES[required][0],
+                    )
+                )
         df = pd.DataFrame({c: raw[src] for c, src in cols.items()}, index=raw.index)
-        df, _ = parse_datetime_columns(ctx, df, ["created_at", "resolved_at", "closed_at", "first_response_at"],
-                                       labels=cols)
-        df, status, status_raw = normalise_status(ctx, df, "status", STATUSES, fallback=waiting_is_pending,
-                                                  label=cols["status"])
+        df, _ = parse_datetime_columns(
+            ctx, df, ["created_at", "resolved_at", "closed_at", "first_response_at"], labels=cols
+        )
+        df, status, status_raw = normalise_status(
+            ctx, df, "status", STATUSES, fallback=waiting_is_pending, label=cols["status"]
+        )
         df = df.assign(status=status, status_raw=status_raw)
         if "priority" in df.columns:
             df, prio, prio_raw = normalise_priority(ctx, df, "priority", PRIORITIES, label=cols["priority"])

@@ -40,13 +40,36 @@ from tasks.ingest.normalise import (
 )
 from tasks.ingest.readers import ROW, decode, head_text, header_fields, read_delimited, sniff_delimiter
 
-MAPPING_KEYS = {"kind", "columns", "values", "date_format", "date_order", "timezone", "tool", "delimiter", "_file"}
-STATUS_WORDS = {
-    **CANONICAL_STATUSES, "in progress": "open", "on hold": "pending", "waiting": "pending", "solved": "resolved",
-    "canceled": "cancelled", "done": "closed",
+MAPPING_KEYS = {
+    "kind",
+    "columns",
+    "values",
+    "date_format",
+    "date_order",
+    "timezone",
+    "tool",
+    "delimiter",
+    "_file",
 }
-PRIORITY_WORDS = {**CANONICAL_PRIORITIES, "critical": "P1", "urgent": "P1", "high": "P2", "medium": "P3",
-                  "normal": "P3", "low": "P4", "planning": "P5"}
+STATUS_WORDS = {
+    **CANONICAL_STATUSES,
+    "in progress": "open",
+    "on hold": "pending",
+    "waiting": "pending",
+    "solved": "resolved",
+    "canceled": "cancelled",
+    "done": "closed",
+}
+PRIORITY_WORDS = {
+    **CANONICAL_PRIORITIES,
+    "critical": "P1",
+    "urgent": "P1",
+    "high": "P2",
+    "medium": "P3",
+    "normal": "P3",
+    "low": "P4",
+    "planning": "P5",
+}
 # Kinds in the order they are tried when the columns must tell: the most specific first.
 _KIND_ORDER = ("ticket_events", "tickets", "licences", "usage", "assignments", "directory")
 
@@ -79,7 +102,9 @@ def _load(ctx) -> pd.DataFrame:
         try:
             df = pd.read_parquet(io.BytesIO(data))
         except Exception as exc:  # pyarrow raises several kinds for a damaged file
-            raise DataError(Problem(ctx.name, f"not a readable Parquet file ({type(exc).__name__}: {exc})")) from None
+            raise DataError(
+                Problem(ctx.name, f"not a readable Parquet file ({type(exc).__name__}: {exc})")
+            ) from None
         df = df.astype("string").reset_index(drop=True)
         return df.assign(**{ROW: pd.Series(range(1, len(df) + 1), dtype="Int64")})
     text = head_text(data).lstrip()
@@ -91,7 +116,9 @@ def _load(ctx) -> pd.DataFrame:
             raise DataError(Problem(ctx.name, f"not valid JSON lines (one object per line): {exc}")) from None
         for col in df.columns:  # nested objects stay JSON text: harmless and lossless
             if df[col].map(lambda v: isinstance(v, (dict, list)), na_action="ignore").any():
-                df[col] = df[col].map(lambda v: json.dumps(v) if isinstance(v, (dict, list)) else v, na_action="ignore")
+                df[col] = df[col].map(
+                    lambda v: json.dumps(v) if isinstance(v, (dict, list)) else v, na_action="ignore"
+                )
         df = df.astype("string").reset_index(drop=True)
         return df.assign(**{ROW: pd.Series(range(1, len(df) + 1), dtype="Int64")})
     delimiter = (ctx.mapping or {}).get("delimiter")
@@ -100,8 +127,11 @@ def _load(ctx) -> pd.DataFrame:
 
 def _check_mapping(mapping: dict) -> None:
     name = mapping.get("_file", "mapping")
-    problems = [f"{k}: unknown key (expected {', '.join(sorted(MAPPING_KEYS - {'_file'}))})"
-                for k in mapping if k not in MAPPING_KEYS]
+    problems = [
+        f"{k}: unknown key (expected {', '.join(sorted(MAPPING_KEYS - {'_file'}))})"
+        for k in mapping
+        if k not in MAPPING_KEYS
+    ]
     if mapping.get("kind") is not None and mapping["kind"] not in KINDS:
         problems.append(f"kind: {mapping['kind']!r} is not one of {', '.join(KINDS)}")
     if not isinstance(mapping.get("columns", {}), dict):
@@ -126,13 +156,26 @@ def _apply_columns(ctx, df: pd.DataFrame, spec: dict) -> pd.DataFrame:
             continue
         values = df[column].astype("string")
         if isinstance(source, dict) and source.get("split") is not None:
-            values = values.str.split(str(source["split"]), regex=False).str.get(int(source.get("part", 0))).str.strip()
+            values = (
+                values.str.split(str(source["split"]), regex=False)
+                .str.get(int(source.get("part", 0)))
+                .str.strip()
+            )
             values = values.astype("string")
         out[target] = values
     if missing:
-        raise DataError([Problem(ctx.name, f"the mapping takes '{t}' from this column, which the file does not have "
-                                           f"(columns: {', '.join(map(str, list(df.columns)[:20]))})", row=1, column=str(c))
-                         for t, c in missing])
+        raise DataError(
+            [
+                Problem(
+                    ctx.name,
+                    f"the mapping takes '{t}' from this column, which the file does not have "
+                    f"(columns: {', '.join(map(str, list(df.columns)[:20]))})",
+                    row=1,
+                    column=str(c),
+                )
+                for t, c in missing
+            ]
+        )
     frame = pd.DataFrame(out, index=df.index)
     if ROW in df.columns:
         frame[ROW] = df[ROW]
@@ -162,28 +205,54 @@ class GenericFormat:
         raw = _load(ctx)
         df = _apply_columns(ctx, raw, mapping["columns"]) if mapping.get("columns") else raw
         tool = ctx.tool or mapping.get("tool")
-        kind = mapping.get("kind") or (_kind_allowing_tool(list(df.columns)) if tool else infer_kind(list(df.columns)))
+        kind = mapping.get("kind") or (
+            _kind_allowing_tool(list(df.columns)) if tool else infer_kind(list(df.columns))
+        )
         if kind is None:
-            raise DataError(Problem(
-                ctx.name, "cannot tell which dataset this is: expected the canonical columns of one kind "
-                "(e.g. ticket_id, created_at, status for tickets; tool, user, at for usage), or a mapping", row=1))
+            raise DataError(
+                Problem(
+                    ctx.name,
+                    "cannot tell which dataset this is: expected the canonical columns of one kind "
+                    "(e.g. ticket_id, created_at, status for tickets; tool, user, at for usage), or a mapping",
+                    row=1,
+                )
+            )
         sch = SCHEMAS[kind]
         if tool and "tool" in sch.columns and "tool" not in df.columns:
             df = df.assign(tool=pd.Series(tool, index=df.index, dtype="string"))
         if mapping.get("columns"):
             df = df[[c for c in df.columns if c in sch.columns or c == ROW]]
-        labels = {t: str(s.get("column", t) if isinstance(s, dict) else s) for t, s in (mapping.get("columns") or {}).items()}
+        labels = {
+            t: str(s.get("column", t) if isinstance(s, dict) else s)
+            for t, s in (mapping.get("columns") or {}).items()
+        }
         df, _ = parse_datetime_columns(
-            ctx, df, list(sch.timestamps), fmt=mapping.get("date_format") or mapping.get("date_order"),
-            timezone=mapping.get("timezone") or ctx.timezone, labels=labels,
+            ctx,
+            df,
+            list(sch.timestamps),
+            fmt=mapping.get("date_format") or mapping.get("date_order"),
+            timezone=mapping.get("timezone") or ctx.timezone,
+            labels=labels,
         )
         if "status" in sch.columns and "status" in df.columns:
-            df, status, raw_status = normalise_status(ctx, df, "status", STATUS_WORDS, label=labels.get("status"))
-            df = df.assign(status=status, status_raw=df["status_raw"] if "status_raw" in df.columns else raw_status)
+            df, status, raw_status = normalise_status(
+                ctx, df, "status", STATUS_WORDS, label=labels.get("status")
+            )
+            df = df.assign(
+                status=status, status_raw=df["status_raw"] if "status_raw" in df.columns else raw_status
+            )
         if "priority" in sch.columns and "priority" in df.columns:
-            df, prio, raw_prio = normalise_priority(ctx, df, "priority", PRIORITY_WORDS, fallback=leading_digit_priority,
-                                                      label=labels.get("priority"))
-            df = df.assign(priority=prio, priority_raw=df["priority_raw"] if "priority_raw" in df.columns else raw_prio)
+            df, prio, raw_prio = normalise_priority(
+                ctx,
+                df,
+                "priority",
+                PRIORITY_WORDS,
+                fallback=leading_digit_priority,
+                label=labels.get("priority"),
+            )
+            df = df.assign(
+                priority=prio, priority_raw=df["priority_raw"] if "priority_raw" in df.columns else raw_prio
+            )
         return {kind: df}
 
 

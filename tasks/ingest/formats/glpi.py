@@ -39,53 +39,145 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "closed_at": ("Date de clôture", "Closing date", "Fecha de cierre"),
     "resolved_at": ("Date de résolution", "Resolution date", "Fecha de solución", "Fecha de resolución"),
     "first_response_at": ("Date de prise en compte", "Take into account date", "Fecha de toma en cuenta"),
-    "requester": ("Demandeur - Demandeur", "Requester - Requester", "Solicitante - Solicitante", "Demandeur",
-                  "Requester", "Solicitante"),
-    "assignee": ("Attribué à - Technicien", "Assigned to - Technician", "Asignado a: - Técnico",
-                 "Asignado a - Técnico", "Technicien", "Technician", "Técnico"),
-    "assignee_group": ("Attribué à - Groupe de techniciens", "Assigned to - Technician group",
-                       "Assigned to - Group in charge of the ticket", "Asignado a: - Grupo de técnicos",
-                       "Asignado a - Grupo de técnicos", "Asignado a: - Grupo técnico", "Groupe de techniciens",
-                       "Technician group", "Grupo de técnicos"),
-    "department": ("Demandeur - Groupe de demandeurs", "Demandeur - Groupe demandeur", "Requester - Requester group",
-                   "Requester - Requester Group", "Solicitante - Grupo solicitante", "Solicitante - Grupo de solicitantes"),
+    "requester": (
+        "Demandeur - Demandeur",
+        "Requester - Requester",
+        "Solicitante - Solicitante",
+        "Demandeur",
+        "Requester",
+        "Solicitante",
+    ),
+    "assignee": (
+        "Attribué à - Technicien",
+        "Assigned to - Technician",
+        "Asignado a: - Técnico",
+        "Asignado a - Técnico",
+        "Technicien",
+        "Technician",
+        "Técnico",
+    ),
+    "assignee_group": (
+        "Attribué à - Groupe de techniciens",
+        "Assigned to - Technician group",
+        "Assigned to - Group in charge of the ticket",
+        "Asignado a: - Grupo de técnicos",
+        "Asignado a - Grupo de técnicos",
+        "Asignado a: - Grupo técnico",
+        "Groupe de techniciens",
+        "Technician group",
+        "Grupo de técnicos",
+    ),
+    "department": (
+        "Demandeur - Groupe de demandeurs",
+        "Demandeur - Groupe demandeur",
+        "Requester - Requester group",
+        "Requester - Requester Group",
+        "Solicitante - Grupo solicitante",
+        "Solicitante - Grupo de solicitantes",
+    ),
     "category": ("Catégorie", "Category", "Categoría", "Categoria"),
-    "source": ("Source de la demande", "Request source", "Origen de la solicitud", "Origen del requerimiento"),
+    "source": (
+        "Source de la demande",
+        "Request source",
+        "Origen de la solicitud",
+        "Origen del requerimiento",
+    ),
     # harmless extras
     "entity": ("Entité", "Entity", "Entidad"),
     "location": ("Lieu", "Location", "Localización", "Ubicación"),
     "ticket_type": ("Type", "Tipo"),
-    "resolution_duration_s": ("Statistiques - Délai de résolution", "Statistics - Resolution time",
-                              "Estadísticas - Tiempo de solución", "Estadisticas - Tiempo de solucion"),
-    "takeintoaccount_duration_s": ("Statistiques - Délai de prise en compte", "Statistics - Take into account time",
-                                   "Estadísticas - Tiempo de toma en cuenta"),
+    "resolution_duration_s": (
+        "Statistiques - Délai de résolution",
+        "Statistics - Resolution time",
+        "Estadísticas - Tiempo de solución",
+        "Estadisticas - Tiempo de solucion",
+    ),
+    "takeintoaccount_duration_s": (
+        "Statistiques - Délai de prise en compte",
+        "Statistics - Take into account time",
+        "Estadísticas - Tiempo de toma en cuenta",
+    ),
 }
 
 STATUSES = {
     # French
-    "Nouveau": "new", "Nouveaux": "new", "En cours (Attribué)": "open", "En cours (attribué)": "open",
-    "En cours (Planifié)": "open", "En cours (planifié)": "open", "En attente": "pending", "Résolu": "resolved",
-    "Résolus": "resolved", "Clos": "closed", "Fermé": "closed",
+    "Nouveau": "new",
+    "Nouveaux": "new",
+    "En cours (Attribué)": "open",
+    "En cours (attribué)": "open",
+    "En cours (Planifié)": "open",
+    "En cours (planifié)": "open",
+    "En attente": "pending",
+    "Résolu": "resolved",
+    "Résolus": "resolved",
+    "Clos": "closed",
+    "Fermé": "closed",
     # English
-    "New": "new", "Processing (assigned)": "open", "Processing (planned)": "open", "Pending": "pending",
-    "Solved": "resolved", "Resolved": "resolved", "Closed": "closed",
+    "New": "new",
+    "Processing (assigned)": "open",
+    "Processing (planned)": "open",
+    "Pending": "pending",
+    "Solved": "resolved",
+    "Resolved": "resolved",
+    "Closed": "closed",
     # Spanish
-    "Nuevo": "new", "Nueva": "new", "Nuevas": "new", "En curso (asignada)": "open", "En curso (asignado)": "open",
-    "En curso (planificada)": "open", "En curso (planificado)": "open", "En espera": "pending",
-    "Resuelto": "resolved", "Resuelta": "resolved", "Resueltas": "resolved", "Resueltos": "resolved",
-    "Cerrado": "closed", "Cerrada": "closed", "Cerradas": "closed", "Cerrados": "closed",
+    "Nuevo": "new",
+    "Nueva": "new",
+    "Nuevas": "new",
+    "En curso (asignada)": "open",
+    "En curso (asignado)": "open",
+    "En curso (planificada)": "open",
+    "En curso (planificado)": "open",
+    "En espera": "pending",
+    "Resuelto": "resolved",
+    "Resuelta": "resolved",
+    "Resueltas": "resolved",
+    "Resueltos": "resolved",
+    "Cerrado": "closed",
+    "Cerrada": "closed",
+    "Cerradas": "closed",
+    "Cerrados": "closed",
 }
 
 PRIORITIES = {
-    "Très basse": "P5", "Basse": "P4", "Moyenne": "P3", "Haute": "P2", "Très haute": "P1", "Majeure": "P1",
-    "Very low": "P5", "Low": "P4", "Medium": "P3", "High": "P2", "Very high": "P1", "Major": "P1",
-    "Muy baja": "P5", "Baja": "P4", "Media": "P3", "Mediana": "P3", "Alta": "P2", "Muy alta": "P1", "Mayor": "P1",
+    "Très basse": "P5",
+    "Basse": "P4",
+    "Moyenne": "P3",
+    "Haute": "P2",
+    "Très haute": "P1",
+    "Majeure": "P1",
+    "Very low": "P5",
+    "Low": "P4",
+    "Medium": "P3",
+    "High": "P2",
+    "Very high": "P1",
+    "Major": "P1",
+    "Muy baja": "P5",
+    "Baja": "P4",
+    "Media": "P3",
+    "Mediana": "P3",
+    "Alta": "P2",
+    "Muy alta": "P1",
+    "Mayor": "P1",
 }
 
-_SIGNATURE = {hkey(n) for n in ("Demandeur - Demandeur", "Requester - Requester", "Solicitante - Solicitante",
-                               "Attribué à - Technicien", "Assigned To - Technician", "Asignado a: - Técnico",
-                               "Date d'ouverture", "Opening Date", "Fecha de Apertura",
-                               "Statistiques - Délai de résolution", "Estadísticas - Tiempo de solución", "Entité")}
+_SIGNATURE = {
+    hkey(n)
+    for n in (
+        "Demandeur - Demandeur",
+        "Requester - Requester",
+        "Solicitante - Solicitante",
+        "Attribué à - Technicien",
+        "Assigned To - Technician",
+        "Asignado a: - Técnico",
+        "Date d'ouverture",
+        "Opening Date",
+        "Fecha de Apertura",
+        "Statistiques - Délai de résolution",
+        "Estadísticas - Tiempo de solución",
+        "Entité",
+    )
+}
 _STATUS_HEADERS = {hkey(n) for n in ALIASES["status"]}
 
 
@@ -117,13 +209,25 @@ class GlpiFormat:
         for required in ("ticket_id", "status", "created_at"):
             if required not in df.columns:
                 expected = " / ".join(ALIASES[required])
-                raise DataError(Problem(ctx.name, f"missing the GLPI column for {required}: expected a header "
-                                                  f"{expected}", row=1, column=expected))
+                raise DataError(
+                    Problem(
+                        ctx.name,
+                        f"missing the GLPI column for {required}: expected a header {expected}",
+                        row=1,
+                        column=expected,
+                    )
+                )
         df = df.assign(ticket_id=df["ticket_id"].str.replace("[ \t\u00a0\u202f.,']", "", regex=True))
         bad_id = df["ticket_id"].isna() | ~df["ticket_id"].str.fullmatch("[0-9]+", na=False)
         if bad_id.any():
-            report_cells(ctx, df, bad_id, cols["ticket_id"], "expected a GLPI ticket number such as 49 541",
-                         raw[cols["ticket_id"]])
+            report_cells(
+                ctx,
+                df,
+                bad_id,
+                cols["ticket_id"],
+                "expected a GLPI ticket number such as 49 541",
+                raw[cols["ticket_id"]],
+            )
             df = flag_rows(df, bad_id, "no ticket id")
         for person in ("requester", "assignee"):
             if person in df.columns:
@@ -132,12 +236,23 @@ class GlpiFormat:
             if dur in df.columns:
                 seconds, bad = parse_durations(df[dur])
                 if bad.any():
-                    report_cells(ctx, df, bad, cols[dur], "expected a duration such as '1 jours 3 heures 17 minutes'",
-                                 raw[cols[dur]])
+                    report_cells(
+                        ctx,
+                        df,
+                        bad,
+                        cols[dur],
+                        "expected a duration such as '1 jours 3 heures 17 minutes'",
+                        raw[cols[dur]],
+                    )
                     df = flag_rows(df, bad, f"unreadable duration in '{cols[dur]}'")
                 df = df.assign(**{dur: seconds})
-        df, _ = parse_datetime_columns(ctx, df, ["created_at", "closed_at", "resolved_at", "first_response_at"],
-                                       order_hint=ORDER_DAY, labels=cols)
+        df, _ = parse_datetime_columns(
+            ctx,
+            df,
+            ["created_at", "closed_at", "resolved_at", "first_response_at"],
+            order_hint=ORDER_DAY,
+            labels=cols,
+        )
         if "first_response_at" not in df.columns and "takeintoaccount_duration_s" in df.columns:
             # GLPI's "time to own" (TTO) is stored as a delay from opening: the instant is opening + delay
             delay = pd.to_timedelta(df["takeintoaccount_duration_s"].astype("float64"), unit="s")

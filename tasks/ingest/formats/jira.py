@@ -34,21 +34,52 @@ ALIASES = {
 }
 
 STATUSES = {
-    "Open": "open", "To Do": "new", "Backlog": "new", "New": "new", "Selected for Development": "open",
-    "In Progress": "open", "Work in progress": "open", "Waiting for support": "open", "Escalated": "open",
-    "In Review": "open", "Reopened": "open", "Waiting for customer": "pending", "Pending": "pending",
-    "On Hold": "pending", "Waiting for approval": "pending", "Resolved": "resolved", "Done": "closed",
-    "Closed": "closed", "Canceled": "cancelled", "Cancelled": "cancelled", "Declined": "cancelled",
-    "Won't Do": "cancelled", "Won't Fix": "cancelled",
+    "Open": "open",
+    "To Do": "new",
+    "Backlog": "new",
+    "New": "new",
+    "Selected for Development": "open",
+    "In Progress": "open",
+    "Work in progress": "open",
+    "Waiting for support": "open",
+    "Escalated": "open",
+    "In Review": "open",
+    "Reopened": "open",
+    "Waiting for customer": "pending",
+    "Pending": "pending",
+    "On Hold": "pending",
+    "Waiting for approval": "pending",
+    "Resolved": "resolved",
+    "Done": "closed",
+    "Closed": "closed",
+    "Canceled": "cancelled",
+    "Cancelled": "cancelled",
+    "Declined": "cancelled",
+    "Won't Do": "cancelled",
+    "Won't Fix": "cancelled",
 }
 CATEGORY_STATUS = {"to do": "new", "in progress": "open", "done": "resolved"}
-PRIORITIES = {"Highest": "P1", "Blocker": "P1", "Critical": "P1", "High": "P2", "Major": "P2", "Medium": "P3",
-              "Low": "P4", "Minor": "P4", "Lowest": "P5", "Trivial": "P5"}
+PRIORITIES = {
+    "Highest": "P1",
+    "Blocker": "P1",
+    "Critical": "P1",
+    "High": "P2",
+    "Major": "P2",
+    "Medium": "P3",
+    "Low": "P4",
+    "Minor": "P4",
+    "Lowest": "P5",
+    "Trivial": "P5",
+}
 
 
 def first_of_repeats(raw: pd.DataFrame, column: str) -> pd.Series:
     """A field Jira wrote in several same-named columns: the first non-empty value, left to right."""
-    repeats = [c for c in raw.columns if c == column or (c.startswith(column + ".") and c[len(column) + 1:].isdigit())]
+    repeats = [
+        c
+        for c in raw.columns
+        if c == column or (c.startswith(column + ".") and c[len(column) + 1 :].isdigit())
+    ]
     out = raw[repeats[0]]
     for c in repeats[1:]:
         out = out.fillna(raw[c])
@@ -71,25 +102,40 @@ class JiraFormat:
         cols = find_columns(raw.columns, ALIASES)
         for required in ("ticket_id", "status", "created_at"):
             if required not in cols:
-                raise DataError(Problem(ctx.name, f"missing the Jira column for {required}: expected a header "
-                                                  f"'{ALIASES[required][0]}'", row=1, column=ALIASES[required][0]))
+                raise DataError(
+                    Problem(
+                        ctx.name,
+                        f"missing the Jira column for {required}: expected a header '{ALIASES[required][0]}'",
+                        row=1,
+                        column=ALIASES[required][0],
+                    )
+                )
         df = pd.DataFrame({c: first_of_repeats(raw, src) for c, src in cols.items()}, index=raw.index)
-        df, _ = parse_datetime_columns(ctx, df, ["created_at", "resolved_at", "first_response_at"], labels=cols)
+        df, _ = parse_datetime_columns(
+            ctx, df, ["created_at", "resolved_at", "first_response_at"], labels=cols
+        )
         category = df["status_category"] if "status_category" in df.columns else None
 
         def by_category(unmapped: pd.Series) -> pd.Series:
             if category is None:
                 return pd.Series(pd.NA, index=unmapped.index, dtype="string")
             wanted = category[unmapped.notna()]  # only the statuses the map does not know
-            return wanted.map(lambda v: CATEGORY_STATUS.get(key(v)), na_action="ignore").astype("string").reindex(
-                unmapped.index)
+            return (
+                wanted.map(lambda v: CATEGORY_STATUS.get(key(v)), na_action="ignore")
+                .astype("string")
+                .reindex(unmapped.index)
+            )
 
-        df, status, status_raw = normalise_status(ctx, df, "status", STATUSES, fallback=by_category, label=cols["status"])
+        df, status, status_raw = normalise_status(
+            ctx, df, "status", STATUSES, fallback=by_category, label=cols["status"]
+        )
         df = df.assign(status=status, status_raw=status_raw)
         if "priority" in df.columns:
             df, prio, prio_raw = normalise_priority(ctx, df, "priority", PRIORITIES, label=cols["priority"])
             df = df.assign(priority=prio, priority_raw=prio_raw)
-        return {"tickets": labelled(df.drop(columns=[c for c in ("status_category",) if c in df.columns]), cols)}
+        return {
+            "tickets": labelled(df.drop(columns=[c for c in ("status_category",) if c in df.columns]), cols)
+        }
 
 
 FORMATS = [JiraFormat()]

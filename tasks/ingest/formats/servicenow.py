@@ -51,29 +51,60 @@ ALIASES = {
 EVENT_ALIASES = {**ALIASES, "seq": ("sys_mod_count",), "at": ("sys_updated_at",)}
 
 STATUSES = {
-    "New": "new", "In Progress": "open", "Work In Progress": "open", "Active": "open", "Assigned": "open",
-    "On Hold": "pending", "Awaiting User Info": "pending", "Awaiting Caller": "pending", "Awaiting Problem": "pending",
-    "Awaiting Vendor": "pending", "Awaiting Evidence": "pending", "Awaiting Change": "pending",
-    "Resolved": "resolved", "Closed": "closed", "Canceled": "cancelled", "Cancelled": "cancelled",
+    "New": "new",
+    "In Progress": "open",
+    "Work In Progress": "open",
+    "Active": "open",
+    "Assigned": "open",
+    "On Hold": "pending",
+    "Awaiting User Info": "pending",
+    "Awaiting Caller": "pending",
+    "Awaiting Problem": "pending",
+    "Awaiting Vendor": "pending",
+    "Awaiting Evidence": "pending",
+    "Awaiting Change": "pending",
+    "Resolved": "resolved",
+    "Closed": "closed",
+    "Canceled": "cancelled",
+    "Cancelled": "cancelled",
     # stored values, when the export writes them instead of display values
-    "1": "new", "2": "open", "3": "pending", "6": "resolved", "7": "closed", "8": "cancelled",
+    "1": "new",
+    "2": "open",
+    "3": "pending",
+    "6": "resolved",
+    "7": "closed",
+    "8": "cancelled",
 }
-PRIORITIES = {"1 - Critical": "P1", "2 - High": "P2", "3 - Moderate": "P3", "4 - Low": "P4", "5 - Planning": "P5"}
+PRIORITIES = {
+    "1 - Critical": "P1",
+    "2 - High": "P2",
+    "3 - Moderate": "P3",
+    "4 - Low": "P4",
+    "5 - Planning": "P5",
+}
 
 
 def _tickets(ctx, raw: pd.DataFrame, aliases: dict) -> tuple[pd.DataFrame, dict[str, str]]:
     cols = find_columns(raw.columns, aliases)
     for required in ("ticket_id", "status", "created_at"):
         if required not in cols:
-            raise DataError(Problem(ctx.name, f"missing the ServiceNow column for {required}: expected "
-                                              f"{' or '.join(aliases[required])}", row=1, column=aliases[required][0]))
+            raise DataError(
+                Problem(
+                    ctx.name,
+                    f"missing the ServiceNow column for {required}: expected "
+                    f"{' or '.join(aliases[required])}",
+                    row=1,
+                    column=aliases[required][0],
+                )
+            )
     df = pd.DataFrame({c: raw[src] for c, src in cols.items()}, index=raw.index)
     df, _ = parse_datetime_columns(ctx, df, ["created_at", "resolved_at", "closed_at", "at"], labels=cols)
     df, status, status_raw = normalise_status(ctx, df, "status", STATUSES, label=cols["status"])
     df = df.assign(status=status, status_raw=status_raw)
     if "priority" in df.columns:
-        df, prio, prio_raw = normalise_priority(ctx, df, "priority", PRIORITIES, fallback=leading_digit_priority,
-                                                label=cols["priority"])
+        df, prio, prio_raw = normalise_priority(
+            ctx, df, "priority", PRIORITIES, fallback=leading_digit_priority, label=cols["priority"]
+        )
         df = df.assign(priority=prio, priority_raw=prio_raw)
     return df, cols
 
@@ -87,7 +118,11 @@ class ServiceNowFormat:
         keys = header_keys(header_fields(text, sniff_delimiter(text)))
         if "number" not in keys or not keys & {"state", "incident state", "incident_state"}:
             return 0.0
-        return 0.9 if "INC" in text[:4096] or keys & {"opened_at", "sys_created_on", "opened", "created"} else 0.6
+        return (
+            0.9
+            if "INC" in text[:4096] or keys & {"opened_at", "sys_created_on", "opened", "created"}
+            else 0.6
+        )
 
     def read(self, ctx) -> dict[str, pd.DataFrame]:
         df, cols = _tickets(ctx, read_delimited(ctx), ALIASES)
@@ -108,8 +143,14 @@ class ServiceNowEventsFormat:
         df, cols = _tickets(ctx, raw, EVENT_ALIASES)
         for needed in ("seq", "at"):
             if needed not in cols:
-                raise DataError(Problem(ctx.name, f"an event log needs the column {EVENT_ALIASES[needed][0]}", row=1,
-                                        column=EVENT_ALIASES[needed][0]))
+                raise DataError(
+                    Problem(
+                        ctx.name,
+                        f"an event log needs the column {EVENT_ALIASES[needed][0]}",
+                        row=1,
+                        column=EVENT_ALIASES[needed][0],
+                    )
+                )
         df = with_rows(df)
         seq = pd.to_numeric(df["seq"], errors="coerce").astype("Int64")
         df = df.assign(seq=seq).sort_values(["ticket_id", "seq", ROW], kind="stable")
@@ -119,8 +160,10 @@ class ServiceNowEventsFormat:
         events = df.loc[changed, ["ticket_id", "at", "status", "status_raw", "seq", ROW, "_problem"]]
         last = ~df["ticket_id"].eq(df["ticket_id"].shift(-1)).fillna(False).astype(bool)
         tickets = df.loc[last].drop(columns=["seq", "at"]).sort_values(ROW, kind="stable")
-        return {"tickets": labelled(tickets, cols),
-                "ticket_events": labelled(events.sort_values(ROW, kind="stable"), cols)}
+        return {
+            "tickets": labelled(tickets, cols),
+            "ticket_events": labelled(events.sort_values(ROW, kind="stable"), cols),
+        }
 
 
 FORMATS = [ServiceNowFormat(), ServiceNowEventsFormat()]

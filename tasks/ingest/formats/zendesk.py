@@ -42,11 +42,28 @@ ALIASES = {
     "source": ("Via",),
     "first_reply_minutes": ("First reply time in minutes",),
 }
-JSON_FIELDS = {"ticket_id": "id", "title": "subject", "status": "status", "priority": "priority",
-               "created_at": "created_at", "requester": "requester_id", "assignee": "assignee_id",
-               "assignee_group": "group_id", "category": "type"}
-STATUSES = {"new": "new", "open": "open", "pending": "pending", "hold": "pending", "on-hold": "pending",
-            "on hold": "pending", "solved": "resolved", "closed": "closed", "deleted": "cancelled"}
+JSON_FIELDS = {
+    "ticket_id": "id",
+    "title": "subject",
+    "status": "status",
+    "priority": "priority",
+    "created_at": "created_at",
+    "requester": "requester_id",
+    "assignee": "assignee_id",
+    "assignee_group": "group_id",
+    "category": "type",
+}
+STATUSES = {
+    "new": "new",
+    "open": "open",
+    "pending": "pending",
+    "hold": "pending",
+    "on-hold": "pending",
+    "on hold": "pending",
+    "solved": "resolved",
+    "closed": "closed",
+    "deleted": "cancelled",
+}
 PRIORITIES = {"urgent": "P1", "high": "P2", "normal": "P3", "low": "P4"}
 
 
@@ -55,13 +72,18 @@ def _read_jsonl(ctx) -> pd.DataFrame:
     try:
         records = pd.read_json(io.StringIO(text), lines=True, dtype=False)
     except ValueError as exc:
-        raise DataError(Problem(ctx.name, f"not valid JSON lines (one ticket object per line): {exc}")) from None
+        raise DataError(
+            Problem(ctx.name, f"not valid JSON lines (one ticket object per line): {exc}")
+        ) from None
     out = {c: records[src] for c, src in JSON_FIELDS.items() if src in records.columns}
     if "via" in records.columns:
-        out["source"] = records["via"].map(lambda v: v.get("channel") if isinstance(v, dict) else v, na_action="ignore")
+        out["source"] = records["via"].map(
+            lambda v: v.get("channel") if isinstance(v, dict) else v, na_action="ignore"
+        )
     if "metric_set" in records.columns:
         out["resolved_at"] = records["metric_set"].map(
-            lambda v: v.get("solved_at") if isinstance(v, dict) else None, na_action="ignore")
+            lambda v: v.get("solved_at") if isinstance(v, dict) else None, na_action="ignore"
+        )
     df = pd.DataFrame(out, index=records.index)
     df = df.astype({c: "string" for c in df.columns})
     # ids are numbers in JSON: `123.0` must not appear when pandas widened a column with nulls to float
@@ -82,7 +104,11 @@ class ZendeskFormat:
                 first = json.loads(text.split("\n", 1)[0])
             except ValueError:
                 return 0.0
-            return 0.9 if isinstance(first, dict) and {"id", "status", "created_at", "requester_id"} <= set(first) else 0.0
+            return (
+                0.9
+                if isinstance(first, dict) and {"id", "status", "created_at", "requester_id"} <= set(first)
+                else 0.0
+            )
         keys = header_keys(header_fields(text, sniff_delimiter(text)))
         if {"id", "requester", "status", "created at"} <= keys:
             return 0.92
@@ -98,17 +124,26 @@ class ZendeskFormat:
         for required in ("ticket_id", "status", "created_at"):
             if required not in df.columns:
                 expected = ALIASES[required][0]
-                raise DataError(Problem(ctx.name, f"missing the Zendesk field for {required}: expected '{expected}'",
-                                        row=1, column=expected))
+                raise DataError(
+                    Problem(
+                        ctx.name,
+                        f"missing the Zendesk field for {required}: expected '{expected}'",
+                        row=1,
+                        column=expected,
+                    )
+                )
         df, _ = parse_datetime_columns(ctx, df, ["created_at", "resolved_at"], labels=cols)
         if "first_reply_minutes" in df.columns:
             minutes = pd.to_numeric(df["first_reply_minutes"], errors="coerce")
             df = df.assign(first_response_at=df["created_at"] + pd.to_timedelta(minutes, unit="m")).drop(
-                columns="first_reply_minutes")
+                columns="first_reply_minutes"
+            )
         df, status, status_raw = normalise_status(ctx, df, "status", STATUSES, label=cols.get("status"))
         df = df.assign(status=status, status_raw=status_raw)
         if "priority" in df.columns:
-            df, prio, prio_raw = normalise_priority(ctx, df, "priority", PRIORITIES, label=cols.get("priority"))
+            df, prio, prio_raw = normalise_priority(
+                ctx, df, "priority", PRIORITIES, label=cols.get("priority")
+            )
             df = df.assign(priority=prio, priority_raw=prio_raw)
         return {"tickets": labelled(df, cols)}
 
