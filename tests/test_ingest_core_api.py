@@ -49,9 +49,8 @@ def test_auto_detection_says_which_format_and_reads_a_column_subset(tmp_path):
         "Très haute",
     ]
     assert t.loc[0, "created_at"] == pd.Timestamp("2026-03-05T08:15:00Z")
-    assert (
-        t.loc[0, "requester"] == pseudonymise(pd.Series(["Léa Martin"]), KEY)[0]
-    )  # the "(12)" id is ignored
+    # the "(12)" id is ignored
+    assert t.loc[0, "requester"] == pseudonymise(pd.Series(["Léa Martin"]), KEY)[0]
     assert (
         "Description" not in t.columns
         and not t.astype("string").apply(lambda c: c.str.contains("Léa")).any().any()

@@ -117,9 +117,8 @@ def test_servicenow_lists(samples):
 def test_servicenow_custom_state_is_reported_then_mapped(samples):
     with pytest.raises(DataError) as err:
         _ingest(samples, "servicenow/mcd_incident_export.csv", timezone="UTC")
-    assert "row 13" in str(err.value) and "Working On Case" in str(
-        err.value
-    )  # 'incident_state' of INC... row 13
+    # record 12 of the file (counted with csv): row 13 for the user
+    assert "row 13, column 'incident_state'" in str(err.value) and "Working On Case" in str(err.value)
     q = _ingest(samples, "servicenow/mcd_incident_export.csv", timezone="UTC", on_row_error="quarantine")
     assert len(q.datasets["tickets"]) == 28 and len(q.quarantined["tickets"]) == 1
     mapped = _ingest(
@@ -164,10 +163,8 @@ def test_freshdesk_trial_odd_status(samples):
     r = _ingest(samples, "freshdesk/freshdesk_trial_export.csv", timezone="UTC", on_row_error="quarantine")
     t = r.datasets["tickets"]
     assert len(t) == 44 and r.quarantined["tickets"]["_row"].tolist() == [11]
-    assert t["status"].value_counts().to_dict() == {
-        "open": 26,
-        "pending": 18,
-    }  # Pending 10 + Waiting on Third Party 8
+    # Pending 10 + Waiting on Third Party 8
+    assert t["status"].value_counts().to_dict() == {"open": 26, "pending": 18}
     _no_clear_people(t, "Emily Garcia")
     _no_clear_people(r.quarantined["tickets"], "Emily Garcia")
 
@@ -199,13 +196,8 @@ def test_status_log_through_generic_mapping(samples):
         mapping=mapping,
     ).datasets["ticket_events"]
     assert len(e) == 2542 and e["ticket_id"].nunique() == 665
-    assert list(e.columns) == [
-        "ticket_id",
-        "at",
-        "status",
-        "seq",
-        "status_raw",
-    ]  # the requester name never travels
+    # the requester name inside `Ticket` never travels
+    assert list(e.columns) == ["ticket_id", "at", "status", "seq", "status_raw"]
     assert e.iloc[0][["ticket_id", "status", "seq"]].tolist() == ["C004734", "new", 1]
 
 

@@ -49,9 +49,8 @@ class IngestResult:
     files: list[dict[str, Any]]
     quarantined: dict[str, pd.DataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(
-        default_factory=list
-    )  # decisions the user should know (detected format, date order)
+    # decisions the user should know (detected format, date order)
+    notes: list[str] = field(default_factory=list)
     total_problems: int = 0
 
 

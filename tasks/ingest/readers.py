@@ -150,9 +150,8 @@ def read_delimited(
     Refuses, naming the file, a file without data rows or whose records do not match the header's width.
     """
     payload = utf8_payload(ctx.data, ctx.name)
-    text = head_text(
-        bytes(payload[:HEAD_BYTES])
-    )  # header and sniffing only: the body goes to pyarrow as bytes, never as str
+    # header and sniffing only: the body goes to pyarrow as bytes, never as str
+    text = head_text(bytes(payload[:HEAD_BYTES]))
     sep = delimiter or sniff_delimiter(text)
     skip = 1
     first_line = text.split("\n", 1)[0].strip()
