@@ -12,7 +12,7 @@ report instead of being rebuilt by hand in a spreadsheet:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -47,26 +47,31 @@ def _keys(tickets: pd.DataFrame, column: str) -> tuple[np.ndarray, list[str]]:
         cats = [str(c) for c in tickets[column].cat.categories]
         codes = tickets[column].cat.codes.to_numpy(dtype=np.int64)
         return np.where(codes < 0, len(cats), codes), [*cats, "none"]
-    text = tickets[column].astype("string").str.strip()
-    codes, uniques = pd.factorize(text.mask(text == ""), use_na_sentinel=True)
-    labels = [str(u) for u in uniques]
-    codes = np.asarray(codes, dtype=np.int64)
-    if (codes < 0).any():
-        codes = np.where(codes < 0, len(labels), codes)
-        labels.append("none")
-    return codes, labels
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(tickets[column].astype("string"), from_pandas=True)
+    text = pc.utf8_trim_whitespace(values)
+    encoded = pc.dictionary_encode(pc.if_else(pc.equal(text, ""), None, text))  # one hashing pass, in C++
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    labels = [str(v) for v in encoded.dictionary.to_pylist()]
+    missing = pc.is_null(encoded).to_numpy(zero_copy_only=False)
+    codes = np.where(missing, len(labels), np.nan_to_num(codes, nan=0)).astype(np.int64)
+    return codes, [*labels, "none"]
 
 
-def group_quantiles(group: np.ndarray, values: np.ndarray, n_groups: int, qs: tuple[float, ...]) -> np.ndarray:
+def group_quantiles(group: np.ndarray, values: np.ndarray, n_groups: int, qs: tuple[float, ...],
+                    by_value: np.ndarray | None = None) -> np.ndarray:
     """Quantiles of `values` per group (linear interpolation, as numpy/pandas), NaN for empty groups.
 
     Values are sorted once, then a stable sort by group keeps each group's values in order; every group's
-    ranks are then read at once.
+    ranks are then read at once. `by_value` (argsort of `values`) may be passed when several groupings
+    share the same values.
     """
     out = np.full((n_groups, len(qs)), np.nan)
     if len(values) == 0:
         return out
-    by_value = np.argsort(values, kind="stable")
+    by_value = np.argsort(values, kind="stable") if by_value is None else by_value
     small = np.int16 if n_groups < 2**15 else np.int64  # small ints sort in linear time (radix)
     order = by_value[np.argsort(group[by_value].astype(small), kind="stable")]
     v = values[order]
@@ -88,6 +93,15 @@ class _Clock:
     state: np.ndarray  # codes in STATES order
     elapsed: np.ndarray  # float, NaN when unknown
     done: np.ndarray  # bool: the clock stopped by as-of
+    _order: dict = field(default_factory=dict)
+
+    def sorted_completed(self, live: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows whose clock completed, their elapsed values and the order that sorts them (computed once)."""
+        if "sel" not in self._order:
+            sel = np.flatnonzero(live & self.done)
+            values = self.elapsed[sel]
+            self._order.update(sel=sel, values=values, order=np.argsort(values, kind="stable"))
+        return self._order["sel"], self._order["values"], self._order["order"]
 
 
 def _clock_arrays(tickets: pd.DataFrame, clock: str) -> _Clock:
@@ -111,8 +125,8 @@ def group_figures(tickets: pd.DataFrame, codes: np.ndarray, labels: list[str],
     ns = len(STATES)
     for name, ck in clocks.items():
         counts = np.bincount(codes[live] * ns + ck.state[live], minlength=g * ns).reshape(g, ns)
-        sel = live & ck.done
-        q = group_quantiles(codes[sel], ck.elapsed[sel], g, (0.5, 0.9))
+        sel, values, by_value = ck.sorted_completed(live)
+        q = group_quantiles(codes[sel], values, g, (0.5, 0.9), by_value=by_value)
         per_clock[name] = (counts, q)
     rank = {k: i for i, k in enumerate(order or [])}
     present = [i for i in range(g) if sizes[i] or n_cancelled[i]]
