@@ -56,19 +56,42 @@ STAMP = ".demo-stamp.json"
 
 # Headcount over the whole window (leavers included). Direction is deliberately under 5 people.
 DEPARTMENTS: dict[str, int] = {
-    "Direction": 4, "Ventes": 62, "Marketing": 20, "Finance": 24,
-    "Achats": 18, "RH": 12, "Production": 150, "IT": 16,
+    "Direction": 4,
+    "Ventes": 62,
+    "Marketing": 20,
+    "Finance": 24,
+    "Achats": 18,
+    "RH": 12,
+    "Production": 150,
+    "IT": 16,
 }
 
 GLPI_COLUMNS = [
-    "ID", "Titre", "Entité", "Statut", "Dernière modification", "Date d'ouverture", "Date de clôture",
-    "Priorité", "Demandeur - Demandeur", "Attribué à - Technicien", "Catégorie", "Lieu", "Date de résolution",
-    "Statistiques - Délai de résolution", "Attribué à - Groupe de techniciens", "Demandeur - Groupe demandeur",
+    "ID",
+    "Titre",
+    "Entité",
+    "Statut",
+    "Dernière modification",
+    "Date d'ouverture",
+    "Date de clôture",
+    "Priorité",
+    "Demandeur - Demandeur",
+    "Attribué à - Technicien",
+    "Catégorie",
+    "Lieu",
+    "Date de résolution",
+    "Statistiques - Délai de résolution",
+    "Attribué à - Groupe de techniciens",
+    "Demandeur - Groupe demandeur",
     "Statistiques - Délai de prise en compte",
 ]
 STATUS_CANONICAL = {
-    "Nouveau": "new", "En cours (Attribué)": "open", "En cours (Planifié)": "open",
-    "En attente": "pending", "Résolu": "resolved", "Clos": "closed",
+    "Nouveau": "new",
+    "En cours (Attribué)": "open",
+    "En cours (Planifié)": "open",
+    "En attente": "pending",
+    "Résolu": "resolved",
+    "Clos": "closed",
 }
 # GLPI priority labels, and how much faster (factor < 1) or slower such tickets are worked on.
 PRIORITIES = ["Très haute", "Haute", "Moyenne", "Basse", "Très basse"]
@@ -78,16 +101,44 @@ NO_PRIORITY_SHARE = 1 / 3
 
 # (category, technician group, title subjects); weights per department below.
 CATEGORIES: list[tuple[str, str, tuple[str, ...]]] = [
-    ("Incident > Poste de travail > Matériel", "DSI > Support N1", ("PC QUI NE DEMARRE PLUS", "ECRAN NOIR", "CLAVIER HS")),
-    ("Incident > Poste de travail > Imprimante", "DSI > Support N1", ("IMPRIMANTE BLOQUEE", "BOURRAGE PAPIER")),
-    ("Incident > Messagerie > Outlook", "DSI > Support N1", ("OUTLOOK NE SYNCHRONISE PLUS", "MAILS NON RECUS")),
+    (
+        "Incident > Poste de travail > Matériel",
+        "DSI > Support N1",
+        ("PC QUI NE DEMARRE PLUS", "ECRAN NOIR", "CLAVIER HS"),
+    ),
+    (
+        "Incident > Poste de travail > Imprimante",
+        "DSI > Support N1",
+        ("IMPRIMANTE BLOQUEE", "BOURRAGE PAPIER"),
+    ),
+    (
+        "Incident > Messagerie > Outlook",
+        "DSI > Support N1",
+        ("OUTLOOK NE SYNCHRONISE PLUS", "MAILS NON RECUS"),
+    ),
     ("Incident > Réseau > Wi-Fi", "DSI > Systèmes et réseaux", ("WIFI INSTABLE", "PAS D'ACCES INTERNET")),
-    ("Incident > Logiciel > CRM", "DSI > Applications", ("CRM TRES LENT", "ERREUR A L'ENREGISTREMENT D'UN DEVIS")),
+    (
+        "Incident > Logiciel > CRM",
+        "DSI > Applications",
+        ("CRM TRES LENT", "ERREUR A L'ENREGISTREMENT D'UN DEVIS"),
+    ),
     ("Incident > Logiciel > ERP", "DSI > Applications", ("ERP : ECRITURE BLOQUEE", "ERREUR DE LETTRAGE")),
-    ("Incident > Production > Supervision", "DSI > Systèmes et réseaux", ("ARRET TERMINAL ATELIER", "ETIQUETEUSE HS")),
-    ("Demande > Compte utilisateur > Création", "DSI > Support N1", ("CREATION DE COMPTE", "ARRIVEE NOUVEAU COLLABORATEUR")),
+    (
+        "Incident > Production > Supervision",
+        "DSI > Systèmes et réseaux",
+        ("ARRET TERMINAL ATELIER", "ETIQUETEUSE HS"),
+    ),
+    (
+        "Demande > Compte utilisateur > Création",
+        "DSI > Support N1",
+        ("CREATION DE COMPTE", "ARRIVEE NOUVEAU COLLABORATEUR"),
+    ),
     ("Demande > Compte utilisateur > Mot de passe", "DSI > Support N1", ("REINITIALISATION MOT DE PASSE",)),
-    ("Demande > Logiciel > Installation", "DSI > Support N1", ("INSTALLATION LOGICIEL", "DEMANDE DE LICENCE")),
+    (
+        "Demande > Logiciel > Installation",
+        "DSI > Support N1",
+        ("INSTALLATION LOGICIEL", "DEMANDE DE LICENCE"),
+    ),
     ("Demande > Droits > Accès dossier partagé", "DSI > Systèmes et réseaux", ("ACCES DOSSIER PARTAGE",)),
 ]
 _CATEGORY_NAMES = np.array([c[0] for c in CATEGORIES])
@@ -107,26 +158,34 @@ LOCATIONS = {
 }
 DEFAULT_LOCATION = "SIEGE > LYON"
 
+# fmt: off
 FIRST_NAMES = [
-    "Camille", "Léa", "Manon", "Chloé", "Inès", "Sarah", "Emma", "Jade", "Louise", "Alice", "Juliette", "Clara",
-    "Zoé", "Lucie", "Margaux", "Anaïs", "Pauline", "Élodie", "Amélie", "Hélène", "Nathalie", "Sophie", "Céline",
-    "Isabelle", "Lucas", "Hugo", "Louis", "Gabriel", "Arthur", "Jules", "Théo", "Nathan", "Raphaël", "Tom",
-    "Mathis", "Antoine", "Julien", "Nicolas", "Thomas", "Maxime", "Alexandre", "Romain", "Guillaume", "Pierre",
-    "François", "Stéphane", "Olivier", "Jérôme", "Sébastien", "Karim", "Yanis", "Mehdi", "Fatou", "Aïcha",
+    "Camille", "Léa", "Manon", "Chloé", "Inès", "Sarah", "Emma", "Jade", "Louise", "Alice", "Juliette",
+    "Clara", "Zoé", "Lucie", "Margaux", "Anaïs", "Pauline", "Élodie", "Amélie", "Hélène", "Nathalie",
+    "Sophie", "Céline", "Isabelle", "Lucas", "Hugo", "Louis", "Gabriel", "Arthur", "Jules", "Théo",
+    "Nathan", "Raphaël", "Tom", "Mathis", "Antoine", "Julien", "Nicolas", "Thomas", "Maxime", "Alexandre",
+    "Romain", "Guillaume", "Pierre", "François", "Stéphane", "Olivier", "Jérôme", "Sébastien", "Karim",
+    "Yanis", "Mehdi", "Fatou", "Aïcha",
 ]
 LAST_NAMES = [
     "Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent",
     "Simon", "Michel", "Lefèvre", "Leroy", "Roux", "David", "Bertrand", "Morel", "Fournier", "Girard",
-    "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Muller", "Lefebvre", "Faure", "André",
-    "Mercier", "Blanc", "Guérin", "Boyer", "Garnier", "Chevalier", "François", "Legrand", "Gauthier", "Garcia",
-    "Perrin", "Robin", "Clément", "Morin", "Nicolas", "Henry", "Roussel", "Mathieu", "Gautier", "Masson",
-    "Marchand", "Duval", "Denis", "Dumont", "Marie", "Lemaire", "Noël", "Meyer", "Dufour", "Meunier",
-    "Benali", "Diallo", "Nguyen", "Da Silva", "Haddad", "Ferreira",
+    "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Muller", "Lefebvre", "Faure",
+    "André", "Mercier", "Blanc", "Guérin", "Boyer", "Garnier", "Chevalier", "François", "Legrand",
+    "Gauthier", "Garcia", "Perrin", "Robin", "Clément", "Morin", "Nicolas", "Henry", "Roussel", "Mathieu",
+    "Gautier", "Masson", "Marchand", "Duval", "Denis", "Dumont", "Marie", "Lemaire", "Noël", "Meyer",
+    "Dufour", "Meunier", "Benali", "Diallo", "Nguyen", "Lopes", "Haddad", "Ferreira",
 ]
+# fmt: on
 
 # Office calendar of the demo (the same as examples/sla.yaml's `office`): weekday -> opening ranges, minutes.
-_OFFICE = {0: [(540, 750), (810, 1080)], 1: [(540, 750), (810, 1080)], 2: [(540, 750), (810, 1080)],
-           3: [(540, 750), (810, 1080)], 4: [(540, 750), (810, 1020)]}
+_OFFICE = {
+    0: [(540, 750), (810, 1080)],
+    1: [(540, 750), (810, 1080)],
+    2: [(540, 750), (810, 1080)],
+    3: [(540, 750), (810, 1080)],
+    4: [(540, 750), (810, 1020)],
+}
 
 # Seeded sub-streams, so changing one part of the story does not reshuffle the others.
 _PART = {"people": 1, "tickets": 2, "usage": 3}
@@ -215,7 +274,11 @@ class OfficeClock:
 
 def _ascii(text: pd.Series) -> pd.Series:
     folded = [unicodedata.normalize("NFKD", t).encode("ascii", "ignore").decode() for t in text]
-    return pd.Series(folded, index=text.index, dtype="string").str.lower().str.replace(r"[^a-z]+", "-", regex=True)
+    return (
+        pd.Series(folded, index=text.index, dtype="string")
+        .str.lower()
+        .str.replace(r"[^a-z]+", "-", regex=True)
+    )
 
 
 def make_people(window: Window, seed: int) -> pd.DataFrame:
@@ -237,14 +300,24 @@ def make_people(window: Window, seed: int) -> pd.DataFrame:
     during = pd.Timestamp(window.start) + pd.to_timedelta(rng.integers(20, span - 20, n), unit="D")
     start = pd.Series(np.where(joined, during, before)).dt.normalize()
     end_during = pd.Timestamp(window.start) + pd.to_timedelta(rng.integers(30, span - 10, n), unit="D")
-    end = pd.Series(pd.NaT, index=start.index, dtype=start.dtype).mask(left, pd.Series(end_during).dt.normalize())
+    end = pd.Series(pd.NaT, index=start.index, dtype=start.dtype).mask(
+        left, pd.Series(end_during).dt.normalize()
+    )
     local = _ascii(first) + "." + _ascii(last)
-    people = pd.DataFrame({
-        "first": first, "last": last, "department": department,
-        "email": local + "@" + DOMAIN, "glpi_id": pd.Series(np.arange(n) * 7 + 112, dtype="int64"),
-        "start_date": start, "end_date": end,
-    })
-    people["glpi_name"] = people["first"] + " " + people["last"] + " (" + people["glpi_id"].astype("string") + ")"
+    people = pd.DataFrame(
+        {
+            "first": first,
+            "last": last,
+            "department": department,
+            "email": local + "@" + DOMAIN,
+            "glpi_id": pd.Series(np.arange(n) * 7 + 112, dtype="int64"),
+            "start_date": start,
+            "end_date": end,
+        }
+    )
+    people["glpi_name"] = (
+        people["first"] + " " + people["last"] + " (" + people["glpi_id"].astype("string") + ")"
+    )
     return people
 
 
@@ -277,11 +350,17 @@ def make_tickets(window: Window, people: pd.DataFrame, seed: int) -> tuple[pd.Da
     rate = np.where(days.day_of_week == 0, 13.0, 10.5) * np.where(days.month == 8, 0.55, 1.0) * office_days
     per_day = rng.poisson(rate)
     # office-hours arrivals: a random office minute of that day
-    day_of_minute = pd.to_datetime(clock.minutes, unit="s", utc=True).tz_convert(TIMEZONE).normalize().tz_localize(None)
+    day_of_minute = (
+        pd.to_datetime(clock.minutes, unit="s", utc=True).tz_convert(TIMEZONE).normalize().tz_localize(None)
+    )
     first_minute = np.searchsorted(day_of_minute.to_numpy(), days.to_numpy())
-    minutes_that_day = np.searchsorted(day_of_minute.to_numpy(), (days + pd.Timedelta(days=1)).to_numpy()) - first_minute
+    minutes_that_day = (
+        np.searchsorted(day_of_minute.to_numpy(), (days + pd.Timedelta(days=1)).to_numpy()) - first_minute
+    )
     which_day = np.repeat(np.arange(len(days)), per_day)
-    pick = first_minute[which_day] + (rng.random(len(which_day)) * minutes_that_day[which_day]).astype(np.int64)
+    pick = first_minute[which_day] + (rng.random(len(which_day)) * minutes_that_day[which_day]).astype(
+        np.int64
+    )
     created_office = clock.minutes[pick] + rng.integers(0, 60, len(pick))
     # a few arrive out of hours (evenings, weekends: on-call incidents)
     start_s = int(pd.Timestamp(window.start).tz_localize(TIMEZONE).timestamp())
@@ -290,7 +369,9 @@ def make_tickets(window: Window, people: pd.DataFrame, seed: int) -> tuple[pd.Da
     n = len(created)
 
     # who asks: someone on the payroll that day (redraw the few who were not)
-    created_day = pd.to_datetime(created, unit="s", utc=True).tz_convert(TIMEZONE).normalize().tz_localize(None)
+    created_day = (
+        pd.to_datetime(created, unit="s", utc=True).tz_convert(TIMEZONE).normalize().tz_localize(None)
+    )
     start = people["start_date"].to_numpy()
     end = people["end_date"].fillna(pd.Timestamp("2262-01-01")).to_numpy()
     who = rng.integers(0, len(people), n)
@@ -325,7 +406,9 @@ def make_tickets(window: Window, people: pd.DataFrame, seed: int) -> tuple[pd.Da
     t_resume = clock.advance(t_pending, _lognormal(rng, 7 * 3600, 1.0, n))
     t_before_solve = np.where(waits, t_resume, t_work)
     backlog = np.where(unprioritised, _lognormal(rng, 10 * 3600, 1.2, n), 0)
-    t_solved = clock.advance(t_before_solve, (_lognormal(rng, 3 * 3600, 1.5, n) * speed).astype(np.int64) + backlog)
+    t_solved = clock.advance(
+        t_before_solve, (_lognormal(rng, 3 * 3600, 1.5, n) * speed).astype(np.int64) + backlog
+    )
     reopened = rng.random(n) < 0.06
     t_reopen = clock.advance(t_solved, _lognormal(rng, 8 * 3600, 0.7, n))
     t_solved2 = clock.advance(t_reopen, _lognormal(rng, 2 * 3600, 1.0, n))
@@ -345,11 +428,19 @@ def make_tickets(window: Window, people: pd.DataFrame, seed: int) -> tuple[pd.Da
         (t_closed, np.ones(n, bool), "Clos"),
     ]
     events = pd.concat(
-        [pd.DataFrame({"ticket": np.flatnonzero(present), "stage": k, "at": t[present], "status_raw": status})
-         for k, (t, present, status) in enumerate(stages)],
+        [
+            pd.DataFrame(
+                {"ticket": np.flatnonzero(present), "stage": k, "at": t[present], "status_raw": status}
+            )
+            for k, (t, present, status) in enumerate(stages)
+        ],
         ignore_index=True,
     )
-    events = events[events["at"] < window.cutoff].sort_values(["ticket", "stage"], kind="stable").reset_index(drop=True)
+    events = (
+        events[events["at"] < window.cutoff]
+        .sort_values(["ticket", "stage"], kind="stable")
+        .reset_index(drop=True)
+    )
     events["seq"] = events.groupby("ticket").cumcount()
     events["ticket_id"] = ids[events["ticket"].to_numpy()]
     events["status_raw"] = events["status_raw"].astype("string")
@@ -363,17 +454,25 @@ def make_tickets(window: Window, people: pd.DataFrame, seed: int) -> tuple[pd.Da
     taken = final != "Nouveau"
     # GLPI's statistics, wall clock (an entity without calendar): the resolution delay excludes the wait
     paused = np.where(waits & (t_resume <= solved_at), t_resume - t_pending, 0)
-    tickets = pd.DataFrame({
-        "ticket_id": ids, "created": created, "last_modified": last["at"].reindex(np.arange(n)).to_numpy(),
-        "status_raw": final, "priority_raw": priority,
-        "requester": requester["glpi_name"].to_numpy(), "department": department,
-        "category": _CATEGORY_NAMES[category], "group": _CATEGORY_GROUPS[category],
-        "subject": _SUBJECTS[category, rng.integers(0, _SUBJECTS.shape[1], n)],
-        "solved_at": solved_at, "closed_at": np.where(final == "Clos", t_closed, -1),
-        "solve_delay_s": np.where(solved_now, solved_at - created - paused, 0),
-        "take_delay_s": np.where(taken, t_assigned - created, 0),
-        "taken": taken,
-    })
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": ids,
+            "created": created,
+            "last_modified": last["at"].reindex(np.arange(n)).to_numpy(),
+            "status_raw": final,
+            "priority_raw": priority,
+            "requester": requester["glpi_name"].to_numpy(),
+            "department": department,
+            "category": _CATEGORY_NAMES[category],
+            "group": _CATEGORY_GROUPS[category],
+            "subject": _SUBJECTS[category, rng.integers(0, _SUBJECTS.shape[1], n)],
+            "solved_at": solved_at,
+            "closed_at": np.where(final == "Clos", t_closed, -1),
+            "solve_delay_s": np.where(solved_now, solved_at - created - paused, 0),
+            "take_delay_s": np.where(taken, t_assigned - created, 0),
+            "taken": taken,
+        }
+    )
     tickets = _add_people_cells(tickets, people, rng)
     return tickets, events
 
@@ -389,13 +488,18 @@ def _add_people_cells(tickets: pd.DataFrame, people: pd.DataFrame, rng: np.rando
     tech = np.where(tickets["taken"].to_numpy(), tech, "")
     extra = np.empty(n, dtype=object)
     dept = tickets["department"].to_numpy()
-    for name, members in people.groupby("department")["glpi_name"]:  # 8 departments: a colleague of the requester
+    for name, members in people.groupby("department")[
+        "glpi_name"
+    ]:  # 8 departments: a colleague of the requester
         mask = dept == name
         extra[mask] = members.to_numpy()[rng.integers(0, len(members), int(mask.sum()))]
     extra = extra.astype(str)
     second = (rng.random(n) < 0.03) & (extra != tickets["requester"].to_numpy())
-    requester = np.where(second, np.char.add(np.char.add(tickets["requester"].to_numpy().astype(str), " <br>"), extra.astype(str)),
-                         tickets["requester"].to_numpy())
+    requester = np.where(
+        second,
+        np.char.add(np.char.add(tickets["requester"].to_numpy().astype(str), " <br>"), extra.astype(str)),
+        tickets["requester"].to_numpy(),
+    )
     group = np.where(rng.random(n) < 0.15, "", tickets["group"].to_numpy())  # GLPI leaves many groups empty
     return tickets.assign(technician=tech, requester=requester, group=group)
 
@@ -426,7 +530,9 @@ def iso_local(utc_s: np.ndarray | pd.Series) -> pd.Series:
     utc = pd.DatetimeIndex(pd.to_datetime(np.clip(values, 0, None), unit="s", utc=True)).as_unit("s")
     local = utc.tz_convert(TIMEZONE).tz_localize(None)
     offset_min = (local.asi8 - utc.asi8) // 60
-    labels = {m: f"{'+' if m >= 0 else '-'}{abs(m) // 60:02d}:{abs(m) % 60:02d}" for m in np.unique(offset_min)}
+    labels = {
+        m: f"{'+' if m >= 0 else '-'}{abs(m) // 60:02d}:{abs(m) % 60:02d}" for m in np.unique(offset_min)
+    }
     text = pd.Series(np.datetime_as_string(local.to_numpy(), unit="s"), dtype="string")
     text = text + pd.Series(offset_min).map(labels).astype("string")
     return text.where(values >= 0, "")
@@ -446,31 +552,37 @@ def _utc_seconds(local: np.ndarray | pd.DatetimeIndex) -> np.ndarray:
 
 def glpi_frame(tickets: pd.DataFrame) -> pd.DataFrame:
     """The export's columns as GLPI writes them, newest modification first (GLPI's list order)."""
-    t = tickets.sort_values(["last_modified", "ticket_id"], ascending=False, kind="stable").reset_index(drop=True)
+    t = tickets.sort_values(["last_modified", "ticket_id"], ascending=False, kind="stable").reset_index(
+        drop=True
+    )
     ident = t["ticket_id"].astype("string")
-    return pd.DataFrame({
-        "ID": ident.str[:-3] + " " + ident.str[-3:],
-        "Titre": t["department"].str.upper() + " : " + t["subject"] + " (" + ident + ")",
-        "Entité": "DEMO INDUSTRIES",
-        "Statut": t["status_raw"],
-        "Dernière modification": _glpi_date(t["last_modified"]),
-        "Date d'ouverture": _glpi_date(t["created"]),
-        "Date de clôture": _glpi_date(t["closed_at"]),
-        "Priorité": t["priority_raw"],
-        "Demandeur - Demandeur": t["requester"],
-        "Attribué à - Technicien": t["technician"],
-        "Catégorie": t["category"],
-        "Lieu": t["department"].map(LOCATIONS).fillna(DEFAULT_LOCATION),
-        "Date de résolution": _glpi_date(t["solved_at"]),
-        "Statistiques - Délai de résolution": french_duration(t["solve_delay_s"]),
-        "Attribué à - Groupe de techniciens": t["group"],
-        "Demandeur - Groupe demandeur": t["department"],
-        "Statistiques - Délai de prise en compte": french_duration(t["take_delay_s"]),
-    }, columns=GLPI_COLUMNS).astype("string")
+    return pd.DataFrame(
+        {
+            "ID": ident.str[:-3] + " " + ident.str[-3:],
+            "Titre": t["department"].str.upper() + " : " + t["subject"] + " (" + ident + ")",
+            "Entité": "DEMO INDUSTRIES",
+            "Statut": t["status_raw"],
+            "Dernière modification": _glpi_date(t["last_modified"]),
+            "Date d'ouverture": _glpi_date(t["created"]),
+            "Date de clôture": _glpi_date(t["closed_at"]),
+            "Priorité": t["priority_raw"],
+            "Demandeur - Demandeur": t["requester"],
+            "Attribué à - Technicien": t["technician"],
+            "Catégorie": t["category"],
+            "Lieu": t["department"].map(LOCATIONS).fillna(DEFAULT_LOCATION),
+            "Date de résolution": _glpi_date(t["solved_at"]),
+            "Statistiques - Délai de résolution": french_duration(t["solve_delay_s"]),
+            "Attribué à - Groupe de techniciens": t["group"],
+            "Demandeur - Groupe demandeur": t["department"],
+            "Statistiques - Délai de prise en compte": french_duration(t["take_delay_s"]),
+        },
+        columns=GLPI_COLUMNS,
+    ).astype("string")
 
 
 def glpi_bytes(frame: pd.DataFrame) -> bytes:
     """GLPI's CSV dialect: UTF-8 BOM, `;`, every field quoted, trailing `;`, bare LF, newline at the end."""
+
     def quoted(col: pd.Series) -> pd.Series:
         return '"' + col.fillna("").str.replace('"', '""', regex=False) + '"'
 
@@ -485,13 +597,15 @@ def glpi_bytes(frame: pd.DataFrame) -> bytes:
 def events_frame(events: pd.DataFrame) -> pd.DataFrame:
     """Canonical ticket_events, sorted by ticket and order."""
     out = events.sort_values(["ticket_id", "seq"], kind="stable")
-    return pd.DataFrame({
-        "ticket_id": out["ticket_id"].astype("string"),
-        "at": iso_local(out["at"]).to_numpy(),
-        "status": out["status_raw"].map(STATUS_CANONICAL).astype("string"),
-        "status_raw": out["status_raw"],
-        "seq": out["seq"].astype("int64"),
-    })
+    return pd.DataFrame(
+        {
+            "ticket_id": out["ticket_id"].astype("string"),
+            "at": iso_local(out["at"]).to_numpy(),
+            "status": out["status_raw"].map(STATUS_CANONICAL).astype("string"),
+            "status_raw": out["status_raw"],
+            "seq": out["seq"].astype("int64"),
+        }
+    )
 
 
 # ------------------------------------------------------------------------------------------------ usage
@@ -541,8 +655,13 @@ def usage_plan(people: pd.DataFrame, window: Window, seed: int) -> dict[str, np.
 
     m365 = flat(np.full(n, 0.9))
     finance, achats = idx[dept == "Finance"], idx[dept == "Achats"]
-    erp = flat(np.select([dept == "Finance", np.isin(idx, achats[:12]), idx == idx[dept == "Direction"][1]],
-                         [0.85, 0.6, 0.2], 0.0))
+    erp = flat(
+        np.select(
+            [dept == "Finance", np.isin(idx, achats[:12]), idx == idx[dept == "Direction"][1]],
+            [0.85, 0.6, 0.2],
+            0.0,
+        )
+    )
     techs = technicians(people).index.to_numpy()
     helpdesk = flat(np.where(np.isin(idx, techs), 0.9, np.where(dept == "IT", 0.05, 0.0)))
     hr = flat(np.select([dept == "RH", idx == idx[dept == "Direction"][2]], [0.75, 0.1], 0.0))
@@ -565,13 +684,16 @@ def make_usage(people: pd.DataFrame, window: Window, seed: int) -> dict[str, pd.
         actions, mean = TOOLS[tool]
         minute = 8 * 60 + 30 + rng.integers(0, 570, len(person))  # 08:30 .. 18:00
         local = day_local[day] + (minute * 60 + rng.integers(0, 60, len(person))).astype("timedelta64[s]")
-        frame = pd.DataFrame({
-            "tool": tool, "user": people["email"].to_numpy()[person],
-            "at": iso_local(_utc_seconds(local)).to_numpy(),
-            "action": np.array(actions)[rng.integers(0, len(actions), len(person))],
-            "count": 1 + rng.poisson(mean - 1, len(person)),
-            "department": people["department"].to_numpy()[person],
-        })
+        frame = pd.DataFrame(
+            {
+                "tool": tool,
+                "user": people["email"].to_numpy()[person],
+                "at": iso_local(_utc_seconds(local)).to_numpy(),
+                "action": np.array(actions)[rng.integers(0, len(actions), len(person))],
+                "count": 1 + rng.poisson(mean - 1, len(person)),
+                "department": people["department"].to_numpy()[person],
+            }
+        )
         if tool == "m365":
             frame["department"] = ""  # concealed in Microsoft's reports: the directory supplies it
             frame = pd.concat([frame, _mail_to_leavers(people, window)], ignore_index=True)
@@ -592,22 +714,31 @@ def _mail_to_leavers(people: pd.DataFrame, window: Window) -> pd.DataFrame:
     for i in zombie_leavers(people):
         after = days[days >= people.at[i, "end_date"]]
         local = after + pd.Timedelta(hours=7, minutes=45)
-        rows.append(pd.DataFrame({
-            "tool": "m365", "user": people.at[i, "email"],
-            "at": iso_local(_utc_seconds(local)).to_numpy(),
-            "action": "mail_receive", "count": 3, "department": "",
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "tool": "m365",
+                    "user": people.at[i, "email"],
+                    "at": iso_local(_utc_seconds(local)).to_numpy(),
+                    "action": "mail_receive",
+                    "count": 3,
+                    "department": "",
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
 # ----------------------------------------------------------------------------- licences, seats, directory
 
-LICENCES = pd.DataFrame({
-    "tool": ["crm", "m365", "erp", "helpdesk", "hr", "bi"],
-    "seats": [80, 320, 40, 20, 15, 10],
-    "cost_per_seat_month": [65.0, 12.5, 95.0, 35.0, 9.0, 40.0],
-    "currency": "EUR",
-})
+LICENCES = pd.DataFrame(
+    {
+        "tool": ["crm", "m365", "erp", "helpdesk", "hr", "bi"],
+        "seats": [80, 320, 40, 20, 15, 10],
+        "cost_per_seat_month": [65.0, 12.5, 95.0, 35.0, 9.0, 40.0],
+        "currency": "EUR",
+    }
+)
 
 
 def make_assignments(people: pd.DataFrame) -> pd.DataFrame:
@@ -624,8 +755,14 @@ def make_assignments(people: pd.DataFrame) -> pd.DataFrame:
         "erp": np.concatenate([idx[dept == "Finance"], idx[dept == "Achats"][:12], direction[1:2]]),
         "helpdesk": idx[dept == "IT"],
         "hr": np.concatenate([idx[dept == "RH"], direction[2:3]]),
-        "bi": np.concatenate([idx[dept == "Finance"][:4], direction[:2], idx[dept == "Ventes"][-2:],
-                              idx[dept == "Marketing"][:2]]),
+        "bi": np.concatenate(
+            [
+                idx[dept == "Finance"][:4],
+                direction[:2],
+                idx[dept == "Ventes"][-2:],
+                idx[dept == "Marketing"][:2],
+            ]
+        ),
     }
     zombies = zombie_leavers(people)
     frames = []
@@ -634,11 +771,21 @@ def make_assignments(people: pd.DataFrame) -> pd.DataFrame:
         end = p["end_date"]
         if tool == "m365":
             end = end.mask(p.index.isin(zombies))
-        frames.append(pd.DataFrame({
-            "tool": tool, "user": p["email"].to_numpy(),
-            "assigned_at": _midnight(p["start_date"]), "unassigned_at": _midnight(end),
-        }))
-    return pd.concat(frames, ignore_index=True).sort_values(["tool", "user"], kind="stable").reset_index(drop=True)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "tool": tool,
+                    "user": p["email"].to_numpy(),
+                    "assigned_at": _midnight(p["start_date"]),
+                    "unassigned_at": _midnight(end),
+                }
+            )
+        )
+    return (
+        pd.concat(frames, ignore_index=True)
+        .sort_values(["tool", "user"], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def _midnight(days: pd.Series) -> np.ndarray:
@@ -649,12 +796,15 @@ def _midnight(days: pd.Series) -> np.ndarray:
 
 
 def directory_frame(people: pd.DataFrame, window: Window) -> pd.DataFrame:
-    out = pd.DataFrame({
-        "user": people["email"], "department": people["department"],
-        "active": np.where(people["end_date"].isna(), "true", "false"),
-        "start_date": people["start_date"].dt.strftime("%Y-%m-%d"),
-        "end_date": people["end_date"].dt.strftime("%Y-%m-%d").fillna(""),
-    })
+    out = pd.DataFrame(
+        {
+            "user": people["email"],
+            "department": people["department"],
+            "active": np.where(people["end_date"].isna(), "true", "false"),
+            "start_date": people["start_date"].dt.strftime("%Y-%m-%d"),
+            "end_date": people["end_date"].dt.strftime("%Y-%m-%d").fillna(""),
+        }
+    )
     return out.sort_values("user", kind="stable").reset_index(drop=True)
 
 

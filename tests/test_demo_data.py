@@ -24,9 +24,21 @@ TZ = "Europe/Paris"
 GLPI_STATUSES = {"Nouveau", "En cours (Attribué)", "En cours (Planifié)", "En attente", "Résolu", "Clos"}
 GLPI_PRIORITIES = {"", "Très basse", "Basse", "Moyenne", "Haute", "Très haute"}
 SAMPLE_HEADER = [
-    "ID", "Titre", "Entité", "Statut", "Dernière modification", "Date d'ouverture", "Date de clôture",
-    "Priorité", "Demandeur - Demandeur", "Attribué à - Technicien", "Catégorie", "Lieu", "Date de résolution",
-    "Statistiques - Délai de résolution", "Attribué à - Groupe de techniciens",
+    "ID",
+    "Titre",
+    "Entité",
+    "Statut",
+    "Dernière modification",
+    "Date d'ouverture",
+    "Date de clôture",
+    "Priorité",
+    "Demandeur - Demandeur",
+    "Attribué à - Technicien",
+    "Catégorie",
+    "Lieu",
+    "Date de résolution",
+    "Statistiques - Délai de résolution",
+    "Attribué à - Groupe de techniciens",
 ]
 
 
@@ -61,14 +73,23 @@ def test_same_anchor_and_seed_give_the_same_bytes_and_another_seed_does_not(demo
     for name, path in demo.items():
         assert again[name].read_bytes() == path.read_bytes(), name
     other = demo_data.make_people(demo_data.window_for(ANCHOR), seed=7)
-    assert other["email"].tolist() != demo_data.make_people(demo_data.window_for(ANCHOR), seed=20261)["email"].tolist()
+    assert (
+        other["email"].tolist()
+        != demo_data.make_people(demo_data.window_for(ANCHOR), seed=20261)["email"].tolist()
+    )
 
 
 def test_the_files_are_where_the_example_config_expects_them(demo):
     root = demo["audit_config"].parent
     expected = {
-        "tickets_glpi.csv", "ticket_events.csv", "licences.csv", "assignments.csv", "directory.csv",
-        "sla.yaml", "audit.yaml", *(f"usage/{t}.csv" for t in ("crm", "m365", "erp", "helpdesk", "hr", "bi")),
+        "tickets_glpi.csv",
+        "ticket_events.csv",
+        "licences.csv",
+        "assignments.csv",
+        "directory.csv",
+        "sla.yaml",
+        "audit.yaml",
+        *(f"usage/{t}.csv" for t in ("crm", "m365", "erp", "helpdesk", "hr", "bi")),
     }
     assert {str(p.relative_to(root)) for p in demo.values()} == expected
     assert all(p.stat().st_size > 0 for p in demo.values())
@@ -97,7 +118,10 @@ def test_glpi_file_is_in_glpis_dialect(demo, glpi):
     assert found["bom"] and found["newline_at_end"] and not found["crlf"]
     assert found["all_quoted_with_trailing_semicolon"]
     assert found["fields_per_line"] == {17}  # the 15 columns of the real export + requester group + TTO
-    assert glpi.columns.tolist() == SAMPLE_HEADER + ["Demandeur - Groupe demandeur", "Statistiques - Délai de prise en compte"]
+    assert glpi.columns.tolist() == SAMPLE_HEADER + [
+        "Demandeur - Groupe demandeur",
+        "Statistiques - Délai de prise en compte",
+    ]
 
 
 @pytest.mark.samples
@@ -111,8 +135,14 @@ def test_glpi_file_matches_the_real_french_export(demo, samples):
     real_header = real[3:].split(b"\n", 1)[0].decode("utf-8")
     our_header = ours[3:].split(b"\n", 1)[0].decode("utf-8")
     assert our_header.startswith(real_header[:-1])  # same 15 headers, same spelling, in the same order
-    sample = pd.read_csv(samples / "glpi" / "glpi_prosuma_fr.csv", sep=";", dtype="string",
-                         keep_default_na=False, encoding="utf-8-sig", nrows=300)
+    sample = pd.read_csv(
+        samples / "glpi" / "glpi_prosuma_fr.csv",
+        sep=";",
+        dtype="string",
+        keep_default_na=False,
+        encoding="utf-8-sig",
+        nrows=300,
+    )
     date_re = r"^\d{2}-\d{2}-\d{4} \d{2}:\d{2}$"
     assert sample["Date d'ouverture"].str.match(date_re).all()
     assert sample["ID"].str.match(r"^\d{2} \d{3}$").all()
@@ -146,8 +176,14 @@ def test_french_durations_are_written_as_glpi_writes_them():
     # 97037 s = 1 day (86400) + 2 h (7200) + 57 min (3420) + 17 s: GLPI drops the seconds past a minute
     seconds = pd.Series([0, 1, 41, 60, 61 * 60, 3600, 97037, 2 * 86400 + 6 * 3600 + 35 * 60])
     assert french_duration(seconds).tolist() == [
-        "0 seconde", "1 seconde", "41 secondes", "1 minute", "1 heures 1 minutes", "1 heures 0 minutes",
-        "1 jours 2 heures 57 minutes", "2 jours 6 heures 35 minutes",
+        "0 seconde",
+        "1 seconde",
+        "41 secondes",
+        "1 minute",
+        "1 heures 1 minutes",
+        "1 heures 0 minutes",
+        "1 jours 2 heures 57 minutes",
+        "2 jours 6 heures 35 minutes",
     ]
 
 
@@ -224,19 +260,30 @@ def test_events_tell_the_same_story_as_the_export(glpi, events):
         assert (stamped.dropna() < pd.Timestamp(ANCHOR)).all(), col
     assert (ordered.groupby("ticket_id")["at"].diff().dropna() >= pd.Timedelta(0)).all()
     assert (ordered.groupby("ticket_id")["seq"].diff().dropna() == 1).all()
-    mapping = {"Nouveau": "new", "En cours (Attribué)": "open", "En cours (Planifié)": "open",
-               "En attente": "pending", "Résolu": "resolved", "Clos": "closed"}
+    mapping = {
+        "Nouveau": "new",
+        "En cours (Attribué)": "open",
+        "En cours (Planifié)": "open",
+        "En attente": "pending",
+        "Résolu": "resolved",
+        "Clos": "closed",
+    }
     assert (events["status_raw"].map(mapping) == events["status"]).all()
 
 
 def test_some_tickets_wait_for_the_requester_and_some_are_reopened(events):
     ordered = events.sort_values(["ticket_id", "seq"])
     nxt = ordered.groupby("ticket_id")["status_raw"].shift(-1)
-    waited = ordered.loc[ordered["status_raw"] == "En attente", "ticket_id"].nunique() / ordered["ticket_id"].nunique()
+    waited = (
+        ordered.loc[ordered["status_raw"] == "En attente", "ticket_id"].nunique()
+        / ordered["ticket_id"].nunique()
+    )
     assert 0.15 < waited < 0.35
     after_wait = nxt[ordered["status_raw"] == "En attente"]
     assert set(after_wait.dropna()) == {"En cours (Attribué)"}  # the requester answers, work resumes
-    reopened = ordered.loc[(ordered["status_raw"] == "Résolu") & (nxt == "En cours (Attribué)"), "ticket_id"].nunique()
+    reopened = ordered.loc[
+        (ordered["status_raw"] == "Résolu") & (nxt == "En cours (Attribué)"), "ticket_id"
+    ].nunique()
     assert 0.02 < reopened / ordered["ticket_id"].nunique() < 0.12
 
 
@@ -286,7 +333,16 @@ def test_usage_logs_are_canonical_and_small_enough_for_a_quick_demo(demo):
 def test_directory_has_eight_departments_one_of_them_tiny_and_people_come_and_go(demo):
     d = read_canonical(demo["directory"], "directory")
     sizes = d.groupby("department").size()
-    assert set(sizes.index) == {"Direction", "Ventes", "Marketing", "Finance", "Achats", "RH", "Production", "IT"}
+    assert set(sizes.index) == {
+        "Direction",
+        "Ventes",
+        "Marketing",
+        "Finance",
+        "Achats",
+        "RH",
+        "Production",
+        "IT",
+    }
     assert sizes["Direction"] == 4  # under the default minimum group size of 5: merged into "other"
     assert 280 <= len(d) <= 320 and d["user"].is_unique
     leavers = d[d["end_date"].notna()]
@@ -387,9 +443,16 @@ def test_demo_files_go_through_the_real_importers(demo, glpi, events):
     tickets = ingest([str(demo["tickets"])], fmt="auto", timezone=TZ, pseudonym_key=key)
     assert tickets.format == "glpi" and not tickets.problems
     t = tickets.datasets["tickets"].set_index("ticket_id")
-    assert len(t) == len(glpi) == demo["tickets"].read_bytes().count(b"\n") - 1  # one row per line but the header
-    glpi_status = {"Nouveau": "new", "En cours (Attribué)": "open", "En cours (Planifié)": "open",
-                   "En attente": "pending", "Résolu": "resolved", "Clos": "closed"}
+    # one row per line of the file but the header
+    assert len(t) == len(glpi) == demo["tickets"].read_bytes().count(b"\n") - 1
+    glpi_status = {
+        "Nouveau": "new",
+        "En cours (Attribué)": "open",
+        "En cours (Planifié)": "open",
+        "En attente": "pending",
+        "Résolu": "resolved",
+        "Clos": "closed",
+    }
     assert t["status"].value_counts().to_dict() == glpi["Statut"].map(glpi_status).value_counts().to_dict()
     assert t["priority"].isna().sum() == (glpi["Priorité"] == "").sum()
     assert t["department"].notna().all() and set(t["department"]) == set(glpi["Demandeur - Groupe demandeur"])
@@ -403,6 +466,9 @@ def test_demo_files_go_through_the_real_importers(demo, glpi, events):
     history = ingest([str(demo["ticket_events"])], fmt="generic", kind="ticket_events", pseudonym_key=key)
     assert len(history.datasets["ticket_events"]) == len(events)
     usage = ingest([str(demo["audit_config"].parent / "usage" / "*.csv")], fmt="generic", pseudonym_key=key)
-    lines = sum(demo[f"usage_{t}"].read_bytes().count(b"\n") - 1 for t in ("crm", "m365", "erp", "helpdesk", "hr", "bi"))
+    lines = sum(
+        demo[f"usage_{t}"].read_bytes().count(b"\n") - 1
+        for t in ("crm", "m365", "erp", "helpdesk", "hr", "bi")
+    )
     assert len(usage.datasets["usage"]) == lines
     assert usage.datasets["usage"]["user"].str.startswith("p_").all()
