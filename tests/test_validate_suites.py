@@ -323,3 +323,14 @@ def test_unknown_or_out_of_range_threshold_is_a_usage_error():
         validate("tickets", df, thresholds={"tickets.departement_missing_max": 0.1})
     with pytest.raises(UsageError, match="between 0 and 1"):
         validate("tickets", df, thresholds={"tickets.department_missing_max": 2})
+
+
+def test_readme_documents_every_expectation_and_threshold():
+    from pathlib import Path
+
+    from tasks.validate.suites import DEFAULT_THRESHOLDS, SUITES
+
+    text = (Path(__file__).resolve().parent.parent / "tasks" / "validate" / "README.md").read_text(encoding="utf-8")
+    missing = [c.id for checks in SUITES.values() for c in checks if f"`{c.id}`" not in text]
+    missing += [name for name in DEFAULT_THRESHOLDS if f"`{name}`" not in text]
+    assert missing == []
