@@ -560,7 +560,12 @@ def publish_run(
     entries = file_entries(files)  # checks every path
     sse = None if not sse or sse == "none" else sse
     features = _StoreFeatures(sse)
-    existing = _get(client, bucket, rk.manifest)
+    try:
+        existing = _get(client, bucket, rk.manifest)
+    except PublishError as exc:  # the first call: say what was being attempted
+        raise PublishError(
+            f"cannot publish {_uri(bucket, rk.run_prefix)}: {exc}", transient=exc.transient
+        ) from exc
     if existing:
         manifest_bytes = existing[0]
         manifest = json.loads(manifest_bytes)
