@@ -492,7 +492,7 @@ def _upload_run(
         "server_side_encryption_requested": sse,
         "server_side_encryption_confirmed": sse_seen.pop() if len(sse_seen) == 1 else None,
         "checksum_sha256_confirmed": all(c["checksum_sha256_confirmed"] for c in confirmed.values()),
-        "conditional_writes": True,
+        "conditional_writes_requested": True,
     }
     if sse and storage["server_side_encryption_confirmed"] != sse and not features.sse_refused:
         warnings.append(f"the store did not confirm server-side encryption {sse!r} on every file")
