@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from auditbridge.errors import StorageError
 from tasks.ingest import api, sources
@@ -27,13 +28,24 @@ def _store_failure(task_, task_run, state) -> bool:
     return isinstance(exc, StorageError)
 
 
-@task(name="fetch-inputs", retries=3, retry_delay_seconds=[2, 5, 15], retry_condition_fn=_store_failure)
+# Inputs are whole files and outputs whole frames: never hashed into cache keys nor persisted as results
+# (exports carry personal data until pseudonymised, and hashing hundreds of MB per call would cost seconds).
+_NO_STATE = {"persist_result": False, "cache_policy": NO_CACHE}
+
+
+@task(
+    name="fetch-inputs",
+    retries=3,
+    retry_delay_seconds=[2, 5, 15],
+    retry_condition_fn=_store_failure,
+    **_NO_STATE,
+)
 def fetch_inputs(inputs: list[str]) -> list[sources.InputFile]:
     """The files named by paths, globs or `s3://` prefixes (retried on store failures only)."""
     return sources.fetch(inputs)
 
 
-@task(name="ingest")
+@task(name="ingest", **_NO_STATE)
 def read_exports(
     files: list[sources.InputFile],
     fmt: str = "auto",
