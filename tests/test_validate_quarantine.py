@@ -119,6 +119,10 @@ def test_data_quality_json_has_the_documented_shape_and_the_worst_verdict(tmp_pa
     dq = data_quality([clean, after])
     assert dq["verdict"] == "warning"
     assert dq["datasets"][1]["quarantined"] == 27
+    # rows ingestion already set aside add up, and make a clean dataset a warning
+    ingested = data_quality([clean, after], {"tickets": 3})
+    assert [d["quarantined"] for d in ingested["datasets"]] == [3, 30]
+    assert [d["verdict"] for d in ingested["datasets"]] == ["warning", "warning"]
     md = markdown(dq)
     assert "# Data quality: WARNING" in md and "tickets.status.allowed" in md and "(quarantined)" in md
     # the one ticket without department (0.1 %) is under the 2 % threshold: no warning

@@ -371,17 +371,16 @@ def quarantine(df: pd.DataFrame, report: ValidationReport) -> QuarantineResult:
 def data_quality(reports: list[ValidationReport], quarantined_counts: Mapping[str, int] | None = None) -> dict:
     """`data-quality.json`: the run's verdict (the worst dataset's) and every dataset's expectations.
 
-    `quarantined_counts` (by kind) overrides the count a report carries, for callers that quarantined
-    themselves.
+    `quarantined_counts` (by kind) are rows set aside before validation (by ingestion's row checks): they are
+    added to the rows validation quarantined, and a dataset that lost rows is at best a `warning`.
     """
     counts = dict(quarantined_counts or {})
     datasets = []
     for report in reports:
         entry = report.to_dict()
-        if report.kind in counts:
-            entry["quarantined"] = int(counts[report.kind])
-            if entry["verdict"] == "pass" and entry["quarantined"]:
-                entry["verdict"] = "warning"
+        entry["quarantined"] = report.quarantined + int(counts.get(report.kind, 0))
+        if entry["verdict"] == "pass" and entry["quarantined"]:
+            entry["verdict"] = "warning"
         datasets.append(entry)
     order = {"pass": 0, "warning": 1, "fail": 2}
     verdict = max((d["verdict"] for d in datasets), key=order.__getitem__, default="pass")
