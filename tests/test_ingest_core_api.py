@@ -367,3 +367,23 @@ def test_glpi_status_and_priority_maps(tmp_path, status, priority, expected):
     t = run(p).datasets["tickets"]
     assert (t.loc[0, "status"], t.loc[0, "priority"]) == expected
     assert (t.loc[0, "status_raw"], t.loc[0, "priority_raw"]) == (status, priority)
+
+
+def test_generic_numbers_and_calendar_dates(tmp_path):
+    ev = tmp_path / "ev.csv"
+    ev.write_text(
+        "ticket_id,at,status,seq\nA,2026-07-01T08:00:00Z,new,1\nA,2026-07-01T09:00:00Z,open,deux\n"
+        "A,2026-07-01T10:00:00Z,closed,2.5\n"
+    )
+    with pytest.raises(DataError) as err:
+        run(ev)
+    assert str(err.value).splitlines() == [
+        f"{ev}, row 3, column 'seq': expected a whole number (found 'deux')",
+        f"{ev}, row 4, column 'seq': expected a whole number (found '2.5')",
+    ]
+    d = tmp_path / "dir.csv"
+    d.write_text("user,department,active,start_date\nAnn,Sales,true,15/03/2025\nBo,HR,false,01/02/2024\n")
+    directory = run(d).datasets["directory"]
+    # 15/03/2025 makes the file day-first, so 01/02/2024 is 1 February
+    assert directory["start_date"].tolist() == [pd.Timestamp("2025-03-15"), pd.Timestamp("2024-02-01")]
+    assert directory["active"].tolist() == [True, False]

@@ -249,6 +249,7 @@ def _finish(df: pd.DataFrame, kind: str, ctx: ReadContext, key: bytes) -> pd.Dat
     df = df.assign(**{SOURCE_FILE: pd.Series(ctx.name, index=df.index, dtype="string")})
     df.attrs["labels"] = labels
     df = _flag_missing(df, sch.required, ctx)
+    df = _flag_numbers(df, sch, ctx)
     for col in PERSON_COLUMNS:
         if col in df.columns:
             df = df.assign(**{col: pseudonymise_people(df[col], key)})
@@ -274,6 +275,27 @@ def _flag_missing(df: pd.DataFrame, required: tuple[str, ...], ctx: ReadContext)
                 ctx, df, empty, label, f"empty, but this column is required (it gives {col})", df[col]
             )
             df = flag_rows(df, empty, f"missing {col}")
+    return df
+
+
+def _flag_numbers(df: pd.DataFrame, sch, ctx: ReadContext) -> pd.DataFrame:
+    """Numeric canonical columns (seats, count, seq...) checked here, row by row as the user counts them, so that
+    `coerce` at the end never meets a bad cell (it would only know positions in the merged frame)."""
+    from tasks.ingest.readers import flag_rows, label_of, report_cells
+
+    for col in (*sch.integers, *sch.numbers):
+        if col not in df.columns or pd.api.types.is_numeric_dtype(df[col]):
+            continue
+        text = df[col].astype("string").str.strip()
+        num = pd.to_numeric(text, errors="coerce")
+        bad = text.notna() & (text != "") & num.isna()
+        if col in sch.integers:
+            bad |= num.notna() & (num % 1 != 0)
+        bad &= df[PROBLEM].isna()
+        if bad.any():
+            expected = "a whole number" if col in sch.integers else "a number"
+            report_cells(ctx, df, bad, label_of(df, col), f"expected {expected}", df[col])
+            df = flag_rows(df, bad, f"not a number in {col}")
     return df
 
 

@@ -234,6 +234,12 @@ class GenericFormat:
             timezone=mapping.get("timezone") or ctx.timezone,
             labels=labels,
         )
+        if sch.dates:  # calendar dates (directory start/end): same per-file reading, no zone, no time
+            date_fmt = mapping.get("date_format") or mapping.get("date_order")
+            df, res = parse_datetime_columns(
+                ctx, df, list(sch.dates), fmt=date_fmt, timezone="UTC", labels=labels
+            )
+            df = df.assign(**{c: s.dt.tz_localize(None).dt.normalize() for c, s in res.columns.items()})
         if "status" in sch.columns and "status" in df.columns:
             df, status, raw_status = normalise_status(
                 ctx, df, "status", STATUS_WORDS, label=labels.get("status")
