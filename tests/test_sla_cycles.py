@@ -92,3 +92,17 @@ def test_random_histories_match_the_walk():
     reopened = sum(e["cycles"] > 1 for e in expected.values())
     assert reopened > 20  # the draw exercises reopenings
     assert result.summary["reopen_rate"] == round(reopened / sum(1 for t in expected if any(e["ticket_id"] == t for e in events)), 4)
+
+
+def test_history_that_stops_short_uses_the_resolution_time_and_says_so():
+    # created Mon 09:00 UTC, assigned at 10:00, then the export's history ends; the ticket row says it
+    # was resolved at 15:00. 24x7: 6 hours running, and the note tells the reader where the stop came from.
+    tickets = pd.DataFrame({"ticket_id": ["A"], "created_at": [pd.Timestamp("2026-07-06T09:00Z")],
+                            "status": ["resolved"], "resolved_at": [pd.Timestamp("2026-07-06T15:00Z")]})
+    events = pd.DataFrame({"ticket_id": ["A"], "at": [pd.Timestamp("2026-07-06T10:00Z")], "status": ["open"]})
+    policy = load_policy({"timezone": "UTC", "calendars": {"always": "24x7"},
+                          "goals": [{"name": "g", "calendar": "always", "first_response": "4h", "resolution": "5h"}]})
+    row = compute_sla(tickets, events, policy, "2026-07").tickets.iloc[0]
+    assert (row["resolution_state"], int(row["resolution_elapsed_s"])) == ("breached", 6 * 3600)
+    assert (row["first_response_state"], int(row["first_response_elapsed_s"])) == ("met", 3600)
+    assert row["clock_notes"] == "history_incomplete"

@@ -168,6 +168,78 @@ def _span(policy: Policy, lo: int, hi: int, max_target: int) -> tuple[date, date
     return first, last
 
 
+@dataclass
+class Stream:
+    """Every ticket's status history as rows sorted by (ticket, time): a synthetic `new` at creation, the
+    events known at as-of, and a synthetic stop at `resolved_at`/`closed_at` where no history says it."""
+
+    pos: np.ndarray  # row of the ticket in the tickets frame
+    t: np.ndarray  # epoch seconds the status starts
+    code: np.ndarray  # _RUN, _PAUSE or _STOP
+    is_new: np.ndarray  # the status is `new` (not a first response)
+    kind: np.ndarray  # _KIND_CREATED, _KIND_EVENT or _KIND_SYNTH_STOP
+    has_history: np.ndarray  # per ticket: the events file has rows for it
+    synth_short: np.ndarray  # per ticket: its history stops short of a known resolution
+    unmatched: int  # events whose ticket_id is not in the tickets
+
+
+def build_stream(
+    ticket_ids: pd.Series, created: np.ndarray, events: pd.DataFrame | None, policy: Policy, as_of_s: int,
+    res_row: np.ndarray, res_row_ok: np.ndarray, status_stop: np.ndarray,
+) -> Stream:
+    """The sorted status rows of every ticket (see `Stream`); events after as-of are not known yet."""
+    n = len(created)
+    code_of = {s: (_PAUSE if s in policy.pause else _STOP if (s in policy.stop or s in policy.cancel) else _RUN)
+               for s in STATUSES}
+    unmatched = 0
+    has_history = np.zeros(n, bool)
+    events_part: dict[str, np.ndarray] | None = None
+    last_real_stop = np.zeros(n, bool)
+    last_real_t = np.full(n, np.iinfo(np.int64).min, np.int64)
+    if events is not None and len(events):
+        pos = pd.Index(ticket_ids.astype("string")).get_indexer(events["ticket_id"].astype("string"))
+        at, at_ok = _secs(events["at"])
+        ev_status = events["status"].astype("string").str.strip().str.lower()
+        code = ev_status.map(code_of).fillna(_RUN).to_numpy(dtype=np.int64)
+        is_new = (ev_status == "new").fillna(False).to_numpy(dtype=bool)
+        seq = (pd.to_numeric(events["seq"], errors="coerce").fillna(0).to_numpy(dtype=np.float64)
+               if "seq" in events.columns else np.zeros(len(events)))
+        unmatched = int((pos < 0).sum())
+        has_history[pos[pos >= 0]] = True  # the ticket has a history, even if it all happens after as-of
+        keep = (pos >= 0) & at_ok
+        keep[keep] &= at[keep] <= as_of_s
+        pos, at, code, is_new, seq = pos[keep], at[keep], code[keep], is_new[keep], seq[keep]
+        at = np.maximum(at, created[pos])
+        order = np.lexsort((np.arange(len(pos)), seq, at, pos))
+        pos, at, code, is_new, seq = pos[order], at[order], code[order], is_new[order], seq[order]
+        last = np.append(pos[1:] != pos[:-1], True) if len(pos) else np.zeros(0, bool)
+        last_real_stop[pos[last]] = code[last] == _STOP
+        last_real_t[pos[last]] = at[last]
+        events_part = {"pos": pos, "t": at, "code": code, "new": is_new, "kind": np.full(len(pos), _KIND_EVENT)}
+    idx = np.arange(n)
+    parts = [{"pos": idx, "t": created, "code": np.full(n, code_of["new"]), "new": np.ones(n, bool),
+              "kind": np.full(n, _KIND_CREATED)}]
+    if events_part is not None:
+        parts.append(events_part)
+    row_stop_usable = res_row_ok & (res_row <= as_of_s)
+    synth_no_hist = ~has_history & row_stop_usable
+    synth_short = has_history & status_stop & ~last_real_stop & row_stop_usable & (res_row >= last_real_t)
+    synth = synth_no_hist | synth_short
+    sp = idx[synth]
+    parts.append({"pos": sp, "t": res_row[sp], "code": np.full(len(sp), _STOP), "new": np.zeros(len(sp), bool),
+                  "kind": np.full(len(sp), _KIND_SYNTH_STOP)})
+    ev = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    # One stable sort by (ticket, time). Parts are concatenated creation first, then events (already in
+    # (time, seq, file) order), then synthetic stops, so equal times keep exactly that order. Event times
+    # were clamped to creation, so offsets from the earliest creation are >= 0 and fit in 33 bits.
+    t0 = int(created.min()) if n else 0
+    key = (ev["pos"].astype(np.int64) << 33) | np.clip(ev["t"] - t0, 0, (1 << 33) - 1)
+    order = np.argsort(key, kind="stable")
+    return Stream(ev["pos"][order], ev["t"][order], ev["code"][order], ev["new"][order], ev["kind"][order],
+                  has_history, synth_short, unmatched)
+
+
+
 def compute_sla(
     tickets: pd.DataFrame,
     events: pd.DataFrame | None,
@@ -225,55 +297,10 @@ def compute_sla(
     fr_row_ok = fr_row_present & (fr_row <= as_of_s)  # a response after as-of had not happened yet
 
     # ---- the event stream ------------------------------------------------------------------------------
-    code_of = {s: (_PAUSE if s in policy.pause else _STOP if (s in policy.stop or s in policy.cancel) else _RUN)
-               for s in STATUSES}
     events_available = events is not None
-    unmatched = 0
-    has_history = np.zeros(n, bool)
-    events_part: dict[str, np.ndarray] | None = None
-    last_real_stop = np.zeros(n, bool)
-    last_real_t = np.full(n, np.iinfo(np.int64).min, np.int64)
-    if events_available and len(events):
-        pos = pd.Index(tk["ticket_id"].astype("string")).get_indexer(events["ticket_id"].astype("string"))
-        at, at_ok = _secs(events["at"])
-        ev_status = events["status"].astype("string").str.strip().str.lower()
-        code = ev_status.map(code_of).fillna(_RUN).to_numpy(dtype=np.int64)
-        is_new = (ev_status == "new").fillna(False).to_numpy(dtype=bool)
-        seq = (pd.to_numeric(events["seq"], errors="coerce").fillna(0).to_numpy(dtype=np.float64)
-               if "seq" in events.columns else np.zeros(len(events)))
-        unmatched = int((pos < 0).sum())
-        has_history[pos[pos >= 0]] = True  # the ticket has a history, even if it all happens after as-of
-        keep = (pos >= 0) & at_ok
-        keep[keep] &= at[keep] <= as_of_s
-        pos, at, code, is_new, seq = pos[keep], at[keep], code[keep], is_new[keep], seq[keep]
-        at = np.maximum(at, created[pos])
-        order = np.lexsort((np.arange(len(pos)), seq, at, pos))
-        pos, at, code, is_new, seq = pos[order], at[order], code[order], is_new[order], seq[order]
-        last = np.append(pos[1:] != pos[:-1], True) if len(pos) else np.zeros(0, bool)
-        last_real_stop[pos[last]] = code[last] == _STOP
-        last_real_t[pos[last]] = at[last]
-        events_part = {"pos": pos, "t": at, "code": code, "new": is_new, "kind": np.full(len(pos), _KIND_EVENT)}
-    idx = np.arange(n)
-    parts = [{"pos": idx, "t": created, "code": np.full(n, code_of["new"]), "new": np.ones(n, bool),
-              "kind": np.full(n, _KIND_CREATED)}]
-    if events_part is not None:
-        parts.append(events_part)
-    row_stop_usable = res_row_ok & (res_row <= as_of_s)
-    synth_no_hist = ~has_history & row_stop_usable
-    synth_short = has_history & status_stop & ~last_real_stop & row_stop_usable & (res_row >= last_real_t)
-    synth = synth_no_hist | synth_short
-    sp = idx[synth]
-    parts.append({"pos": sp, "t": res_row[sp], "code": np.full(len(sp), _STOP), "new": np.zeros(len(sp), bool),
-                  "kind": np.full(len(sp), _KIND_SYNTH_STOP)})
-    ev = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    # One stable sort by (ticket, time). Parts are concatenated creation first, then events (already in
-    # (time, seq, file) order), then synthetic stops, so equal times keep exactly that order. Event times
-    # were clamped to creation, so offsets from the earliest creation are >= 0 and fit in 33 bits.
-    t0 = int(created.min()) if n else 0
-    key = (ev["pos"].astype(np.int64) << 33) | np.clip(ev["t"] - t0, 0, (1 << 33) - 1)
-    order = np.argsort(key, kind="stable")
-    pos, t, code = ev["pos"][order], ev["t"][order], ev["code"][order]
-    is_new, kind = ev["new"][order], ev["kind"][order]
+    stream = build_stream(tk["ticket_id"], created, events, policy, as_of_s, res_row, res_row_ok, status_stop)
+    pos, t, code, is_new, kind = stream.pos, stream.t, stream.code, stream.is_new, stream.kind
+    has_history, synth_short, unmatched = stream.has_history, stream.synth_short, stream.unmatched
 
     m = len(pos)
     same_next = np.zeros(m, bool)
