@@ -79,16 +79,17 @@ def run(args: argparse.Namespace) -> int:
     key = load_key(demo=args.demo_key)
     if args.demo_key:
         console.info("using the public demo pseudonym key: pseudonyms are NOT secret")
-    result = ingest(
-        args.inputs,
-        args.format,
-        kind=args.kind,
-        timezone=args.timezone,
-        pseudonym_key=key,
-        on_row_error=args.on_row_error,
-        mapping=args.mapping,
-        tool=args.tool,
-    )
+    with console.step(f"reading {len(args.inputs)} input(s)"):
+        result = ingest(
+            args.inputs,
+            args.format,
+            kind=args.kind,
+            timezone=args.timezone,
+            pseudonym_key=key,
+            on_row_error=args.on_row_error,
+            mapping=args.mapping,
+            tool=args.tool,
+        )
     for note in result.notes:
         console.info(note)
     console.result(f"format: {result.format}")
