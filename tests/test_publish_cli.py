@@ -150,7 +150,7 @@ def test_usage_errors_exit_2(published, reader_env, capsys, argv, message):
     assert message in err
 
 
-def test_several_audits_need_audit(published, reader_env, publisher_client, store_info, capsys):
+def test_several_audits_need_audit(published, reader_env, publisher_client, store_info, capsys, tmp_path):
     publisher.publish_run(
         publisher_client,
         bucket=store_info.bucket,
@@ -161,9 +161,9 @@ def test_several_audits_need_audit(published, reader_env, publisher_client, stor
         files=_files("other"),
         code_version="0.1.0",
     )
-    code, _, err = _run(capsys, "get", "--prefix", published, "--out", "/tmp/never-written")
+    code, _, err = _run(capsys, "get", "--prefix", published, "--out", str(tmp_path / "never-written"))
     assert code == 2 and "acme, other" in err
-    assert not Path("/tmp/never-written").exists()
+    assert not (tmp_path / "never-written").exists()
 
 
 def test_config_file_names_the_store(published, store_info, monkeypatch, capsys, tmp_path):
