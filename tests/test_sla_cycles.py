@@ -106,3 +106,23 @@ def test_history_that_stops_short_uses_the_resolution_time_and_says_so():
     assert (row["resolution_state"], int(row["resolution_elapsed_s"])) == ("breached", 6 * 3600)
     assert (row["first_response_state"], int(row["first_response_elapsed_s"])) == ("met", 3600)
     assert row["clock_notes"] == "history_incomplete"
+
+
+def test_dst_night_on_a_24x7_goal():
+    # Paris leaves summer time in the night of 24-25 October 2026 (03:00 +02:00 becomes 02:00 +01:00).
+    # Created 23:00 +02:00 (21:00 UTC), resolved 02:30 +01:00 (01:30 UTC): 4.5 real hours, past a 4 h target,
+    # although the wall clock shows 3.5 h. In spring (night of 28-29 March, 02:00 +01:00 becomes 03:00 +02:00),
+    # 23:00 +01:00 (22:00 UTC) to 03:30 +02:00 (01:30 UTC) shows 4.5 h on the wall clock but is 3.5 real hours.
+    tickets = pd.DataFrame({
+        "ticket_id": ["autumn", "spring"],
+        "created_at": pd.to_datetime(["2026-10-24T23:00:00+02:00", "2026-03-28T23:00:00+01:00"], utc=True),
+        "status": ["resolved", "resolved"],
+        "resolved_at": pd.to_datetime(["2026-10-25T02:30:00+01:00", "2026-03-29T03:30:00+02:00"], utc=True),
+        "priority": ["P1", "P1"],
+    })
+    policy = load_policy({"timezone": "Europe/Paris", "calendars": {"always": "24x7"},
+                          "goals": [{"name": "critical", "match": {"priority": "P1"}, "calendar": "always",
+                                     "resolution": "4h"}]})
+    out = compute_sla(tickets, None, policy, "2026").tickets.set_index("ticket_id")
+    assert (out.loc["autumn", "resolution_state"], int(out.loc["autumn", "resolution_elapsed_s"])) == ("breached", 16200)
+    assert (out.loc["spring", "resolution_state"], int(out.loc["spring", "resolution_elapsed_s"])) == ("met", 12600)
