@@ -242,3 +242,14 @@ def test_prefect_task_runs_the_same_code(tmp_path):
     assert wrapped.summary == direct.summary
     assert sla_task.retries == 0
     assert write_sla_outputs.fn(wrapped, tmp_path / "out")["summary"].is_file()
+
+
+def test_due_time_of_running_clocks(result):
+    out = result.tickets.set_index("ticket_id")
+    # T17: 7.5 h used of 8 h at Fri 12:00 -> 30 office minutes left: Fri 12:30 (+02:00) = 10:30 UTC
+    assert str(out.loc["T17", "resolution_due_at"]) == "2026-07-10 10:30:00+00:00"
+    # T7: 4 h left from Fri 12:00: 12:00-12:30, 13:30-17:00 (Friday) = 4 h -> Fri 17:00 = 15:00 UTC
+    assert str(out.loc["T7", "resolution_due_at"]) == "2026-07-10 15:00:00+00:00"
+    # T16: 7 h left: Fri 12:00-12:30 + 13:30-17:00 (4 h), Mon 13 July 09:00-12:00 (3 h) -> Mon 12:00
+    assert str(out.loc["T16", "resolution_due_at"]) == "2026-07-13 10:00:00+00:00"
+    assert pd.isna(out.loc["T8", "resolution_due_at"]) and pd.isna(out.loc["T1", "resolution_due_at"])

@@ -406,6 +406,14 @@ def compute_sla(
     )
     codes = list(NOTES)
     table = [";".join(codes[b] for b in range(len(codes)) if (k >> b) & 1) for k in range(1 << len(codes))]
+    # When a running resolution clock will breach if nothing pauses it: the inverse lookup of B.
+    open_within = res_state == S["open_within"]
+    due = np.full(n, -1, np.int64)
+    for c, cname in enumerate(cal_names):
+        sel = open_within & (cal_code == c)
+        if sel.any():
+            tl = timelines[cname]
+            due[sel] = tl.instant(tl.at(np.array([as_of_s]))[0] + (res_target[sel] - res_elapsed[sel]))
     at_risk = (~cancelled & (
         ((res_state == S["open_within"]) & (res_target > 0) & (res_elapsed >= at_risk_share * res_target))
         | ((fr_state == S["open_within"]) & (fr_target > 0) & (fr_elapsed >= at_risk_share * fr_target))))
@@ -439,6 +447,7 @@ def compute_sla(
         "resolution_elapsed_s": _opt(res_elapsed, res_unknown),
         "resolution_state": cat(res_state, list(STATES)),
         "resolved_used_at": _ts(final_stop, resolved),
+        "resolution_due_at": _ts(due, due >= 0),
         "paused_s": _opt(paused, no_clock),
         "cycles": cycles.astype(np.int64),
         "reopened": cycles > 1,
