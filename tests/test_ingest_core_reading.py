@@ -203,3 +203,10 @@ def test_durations_vectorised_with_bad_values():
     seconds, bad = parse_durations(pd.Series(["1 minute", None, "bientôt", "1 minute"], dtype="string"))
     assert seconds.tolist()[0] == 60 and seconds.isna().tolist() == [False, True, True, False]
     assert bad.tolist() == [False, False, True, False]
+
+
+def test_trailing_delimiter_on_data_lines_only_or_on_the_header_only():
+    assert read_delimited(ctx(b"a;b\n1;2;\n3;4;\n")).to_dict("list") == {"a": ["1", "3"], "b": ["2", "4"]}
+    # header with a trailing `;`, records without: the last real column stays even when it is empty
+    df = read_delimited(ctx(b"a;b;\n1;\n3;\n"))
+    assert list(df.columns) == ["a", "b"] and df["a"].tolist() == ["1", "3"] and df["b"].isna().all()

@@ -167,24 +167,43 @@ def read_delimited(
 
     bad_width: list[int] = []
 
-    def on_invalid(row) -> str:  # pyarrow calls this for records whose field count differs from the header
-        bad_width.append(row.actual_columns)
-        return "error"
+    def parse(columns: list[str]) -> pa.Table:
+        def on_invalid(row) -> str:  # records whose field count differs from the header
+            bad_width.append(row.actual_columns)
+            return "error"
 
-    try:
-        table = pacsv.read_csv(
+        return pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(payload)),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip, block_size=16 << 20),
+            read_options=pacsv.ReadOptions(column_names=columns, skip_rows=skip, block_size=16 << 20),
             parse_options=pacsv.ParseOptions(
                 delimiter=sep, newlines_in_values=True, invalid_row_handler=on_invalid
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                column_types={n: pa.string() for n in columns},
                 null_values=list(na_values),
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
             ),
         )
+
+    try:
+        try:
+            table = parse(names)
+        except pa.ArrowInvalid:
+            # a trailing delimiter on the data lines but not on the header (or the reverse): every record is one
+            # field wider (narrower) than the header. Read again with the width the records have.
+            if not bad_width or abs(bad_width[0] - len(names)) != 1:
+                raise
+            wider = bad_width[0] > len(names)
+            retry = [*names, f"Unnamed: {len(names)}"] if wider else names[:-1]
+            first_error = list(bad_width)
+            bad_width.clear()
+            try:
+                table = parse(retry)
+            except pa.ArrowInvalid:
+                bad_width[:] = first_error  # the records are not uniformly shifted: report the first misfit
+                raise
+            names, trailing_empty = retry, wider  # only an added column is a candidate for dropping
     except pa.ArrowInvalid as exc:
         expected = len(names)
         found = bad_width[0] if bad_width else None
