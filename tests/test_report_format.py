@@ -95,10 +95,15 @@ def test_chart_is_accessible_and_escapes_labels():
     assert f'width="399.0" height="18" fill="{charts.ACCENT}"' in svg
 
 
-def test_line_and_column_charts_draw_every_point():
-    svg = str(charts.line_chart(["Jul", "Aug", "Sep"], [("crm", [7, 6, None]), ("teams", [108, 105, 110])],
-                                title="t", desc="d", chart_id="c2"))
-    assert svg.count("<circle") == 5  # 2 points for crm (one month missing), 3 for teams
+def test_sparklines_and_column_charts_draw_every_point():
+    svg = str(charts.sparklines(["Jul", "Aug", "Sep"], [("crm", [7, 6, None]), ("teams", [108, 105, 110])],
+                                [("7", "6"), ("108", "110")], title="t", desc="d", chart_id="c2"))
+    assert svg.count("<polyline") == 2 and svg.count("<circle") == 2  # one line and one end dot per tool
+    # each line on its own scale: teams goes from 108 down to 105 (bottom of its row) then up to 110 (top)
+    teams = svg.split("<polyline")[2].split('points="')[1].split('"')[0].split()
+    ys = [float(p.split(",")[1]) for p in teams]
+    assert ys[1] == max(ys) and ys[2] == min(ys)
+    assert "108 → <tspan" in svg
     svg = str(charts.column_chart([charts.Bar("<1d", 9, "9"), charts.Bar(">30d", 4, "4", alert=True)],
                                   title="t", desc="d", chart_id="c3"))
     assert "&lt;1d" in svg and "&gt;30d" in svg and svg.count("<rect") == 2

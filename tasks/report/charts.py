@@ -21,7 +21,6 @@ OK = "#4f8a3c"
 GRID = "#d9dee5"
 INK = "#1d232b"
 MUTED = "#5b6470"
-SERIES = ("#1f4e79", "#c0504d", "#4f8a3c", "#8064a2", "#d08a2c", "#2f8f9d", "#7f7f7f")
 
 
 @dataclass(frozen=True)
@@ -103,45 +102,43 @@ def column_chart(bars: list[Bar], *, title: str, desc: str, chart_id: str, width
     return _svg(width, height, title, desc, body, chart_id)
 
 
-def line_chart(x_labels: list[str], series: list[tuple[str, list[float | None]]], *, title: str, desc: str,
-               chart_id: str, width: int = 640, height: int = 240) -> Markup:
-    """One line per series over ordered x labels (monthly active users per tool), labelled at its end."""
-    left, right, top, bottom = 40, 130, 14, 30
-    plot_w, plot_h = width - left - right, height - top - bottom
-    values = [v for _, vs in series for v in vs if v is not None]
-    peak = max(values + [1])
-    step = plot_w / max(len(x_labels) - 1, 1)
+def sparklines(x_labels: list[str], series: list[tuple[str, list[float | None]]], texts: list[tuple[str, str]], *,
+               title: str, desc: str, chart_id: str, width: int = 640) -> Markup:
+    """One small line per series, each on its own scale, with its first and last values written out.
+
+    Tools differ by orders of magnitude (300 mail users, 10 BI users): on a shared axis the small ones are
+    flat lines at the bottom. Each row shows the shape of one tool's trend; the numbers give the scale.
+    `texts` holds, per series, the first and last values already formatted.
+    """
+    label_w, spark_w, row_h, top = 120, 300, 34, 22
+    height = top + row_h * max(len(series), 1) + 4
+    x0 = label_w
+    step = spark_w / max(len(x_labels) - 1, 1)
     body = []
-    for frac in (0, 0.5, 1):
-        y = top + plot_h * (1 - frac)
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>')
-        body.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="{MUTED}">'
-                    f"{_e(round(peak * frac))}</text>")
-    for i, label in enumerate(x_labels):
-        x = left + i * step
-        body.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" fill="{MUTED}">'
-                    f"{_e(label)}</text>")
-    ends = []
-    for k, (name, vs) in enumerate(series):
-        colour = SERIES[k % len(SERIES)]
-        points = [(left + i * step, top + plot_h * (1 - v / peak)) for i, v in enumerate(vs) if v is not None]
-        if not points:
-            continue
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-        body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
-        body.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in points)
-        ends.append((points[-1], name, colour))
-    for (lx, ly), name, colour in _spread_labels(ends, gap=13):
-        body.append(f'<text x="{lx + 8:.1f}" y="{ly + 4:.1f}" font-size="12" fill="{colour}">{_e(name)}</text>')
+    if x_labels:
+        body.append(f'<text x="{x0}" y="12" font-size="11" fill="{MUTED}">{_e(x_labels[0])}</text>')
+        body.append(f'<text x="{x0 + spark_w}" y="12" text-anchor="end" font-size="11" fill="{MUTED}">'
+                    f"{_e(x_labels[-1])}</text>")
+    for k, ((name, vs), (first, last)) in enumerate(zip(series, texts, strict=True)):
+        y0 = top + k * row_h
+        values = [v for v in vs if v is not None]
+        lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+        span = hi - lo
+        inner = row_h - 12
+
+        def y_of(v: float, lo: float = lo, span: float = span, y0: float = y0, inner: float = inner) -> float:
+            return y0 + 4 + (inner / 2 if span == 0 else inner * (1 - (v - lo) / span))
+
+        points = [(x0 + i * step, y_of(v)) for i, v in enumerate(vs) if v is not None]
+        body.append(f'<line x1="{x0}" y1="{y0 + row_h - 4}" x2="{x0 + spark_w}" y2="{y0 + row_h - 4}" '
+                    f'stroke="{GRID}"/>')
+        body.append(f'<text x="{label_w - 10}" y="{y0 + row_h / 2 + 4:.1f}" text-anchor="end" font-size="13" '
+                    f'fill="{INK}">{_e(name)}</text>')
+        if points:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+            body.append(f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="2"/>')
+            lx, ly = points[-1]
+            body.append(f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="3.5" fill="{ACCENT}"/>')
+        body.append(f'<text x="{x0 + spark_w + 14}" y="{y0 + row_h / 2 + 4:.1f}" font-size="12" fill="{MUTED}">'
+                    f'{_e(first)} → <tspan font-weight="bold" fill="{INK}">{_e(last)}</tspan></text>')
     return _svg(width, height, title, desc, body, chart_id)
-
-
-def _spread_labels(ends: list, gap: float) -> list:
-    """End-of-line labels moved apart vertically so that lines ending close together stay readable."""
-    ordered = sorted(ends, key=lambda e: e[0][1])
-    placed: list = []
-    for (x, y), name, colour in ordered:
-        if placed and y < placed[-1][0][1] + gap:
-            y = placed[-1][0][1] + gap
-        placed.append(((x, y), name, colour))
-    return placed

@@ -171,8 +171,15 @@ class ChartHelpers:
 
     def trend(self, months: list[str], series: list[tuple[str, list]], *, title: str, desc: str) -> Chart:
         labels = [fmt.month(m, self.lang) for m in months]
-        svg = charts.line_chart(labels, series, title=title, desc=desc, chart_id="chart-trend")
-        rows = [[label] + [fmt.number(vs[i], self.lang) for _, vs in series] for i, label in enumerate(labels)]
+        n = fmt.number
+
+        def ends(vs: list) -> tuple[str, str]:
+            known = [v for v in vs if v is not None]
+            return (n(known[0], self.lang), n(known[-1], self.lang)) if known else (fmt.MISSING, fmt.MISSING)
+
+        svg = charts.sparklines(labels, series, [ends(vs) for _, vs in series], title=title, desc=desc,
+                                chart_id="chart-trend")
+        rows = [[label] + [n(vs[i], self.lang) for _, vs in series] for i, label in enumerate(labels)]
         return Chart(svg, rows)
 
 
