@@ -253,8 +253,9 @@ def _policy_source(cfg: AuditConfig) -> Any:
 def _previous_metrics(cfg: AuditConfig, per: Period, publish: bool) -> dict | None:
     """The previous period's published metrics.json, for comparisons; None when there is none (or no store)."""
     logger = get_run_logger()
+    reader = read_previous_metrics if publish else read_previous_metrics.with_options(retries=0)
     try:
-        return read_previous_metrics(cfg.publish, audit=cfg.name, period=per.previous().label)
+        return reader(cfg.publish, audit=cfg.name, period=per.previous().label)
     except Exception as exc:  # no previous run is normal; an unreachable store fails the publication later
         if publish:
             raise
