@@ -333,3 +333,16 @@ def test_bad_requests_are_refused_before_any_upload(publisher_client, store_info
             {**_files("x"), "../escape": b"x"},
         )
     assert _keys(publisher_client, bucket, s3_prefix) == set()
+
+
+def test_leftover_of_an_interrupted_attempt_is_never_overwritten(publisher_client, store_info, s3_prefix):
+    """A run folder without manifest holding other bytes (an earlier attempt with other files): the conditional
+    write refuses to replace them, and the run stays invisible."""
+    bucket, run_id = store_info.bucket, "20261001T060000Z-5a5a5a"
+    leftover_key = f"{s3_prefix}/{AUDIT}/2026-Q3/{run_id}/report.html"
+    publisher_client.put_object(Bucket=bucket, Key=leftover_key, Body=b"<html>earlier attempt</html>")
+    with pytest.raises(PublishError, match="never overwritten") as exc:
+        _publish(publisher_client, bucket, s3_prefix, "2026-Q3", run_id, _files("new"))
+    assert exc.value.transient is False
+    assert _body(publisher_client, bucket, leftover_key) == b"<html>earlier attempt</html>"
+    assert publisher.list_runs(publisher_client, bucket=bucket, prefix=s3_prefix) == []
