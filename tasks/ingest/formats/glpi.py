@@ -92,7 +92,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "Estadísticas - Tiempo de solución",
         "Estadisticas - Tiempo de solucion",
     ),
-    "takeintoaccount_duration_s": (
+    "first_response_delay_s": (
         "Statistiques - Délai de prise en compte",
         "Statistics - Take into account time",
         "Estadísticas - Tiempo de toma en cuenta",
@@ -232,7 +232,7 @@ class GlpiFormat:
         for person in ("requester", "assignee"):
             if person in df.columns:
                 df = df.assign(**{person: people(df[person])})
-        for dur in ("resolution_duration_s", "takeintoaccount_duration_s"):
+        for dur in ("resolution_duration_s", "first_response_delay_s"):
             if dur in df.columns:
                 seconds, bad = parse_durations(df[dur])
                 if bad.any():
@@ -253,9 +253,9 @@ class GlpiFormat:
             order_hint=ORDER_DAY,
             labels=cols,
         )
-        if "first_response_at" not in df.columns and "takeintoaccount_duration_s" in df.columns:
+        if "first_response_at" not in df.columns and "first_response_delay_s" in df.columns:
             # GLPI's "time to own" (TTO) is stored as a delay from opening: the instant is opening + delay
-            delay = pd.to_timedelta(df["takeintoaccount_duration_s"].astype("float64"), unit="s")
+            delay = pd.to_timedelta(df["first_response_delay_s"].astype("float64"), unit="s")
             df = df.assign(first_response_at=df["created_at"] + delay)
         df, status, status_raw = normalise_status(ctx, df, "status", STATUSES, label=cols["status"])
         df = df.assign(status=status, status_raw=status_raw)
