@@ -387,3 +387,21 @@ def test_generic_numbers_and_calendar_dates(tmp_path):
     # 15/03/2025 makes the file day-first, so 01/02/2024 is 1 February
     assert directory["start_date"].tolist() == [pd.Timestamp("2025-03-15"), pd.Timestamp("2024-02-01")]
     assert directory["active"].tolist() == [True, False]
+
+
+def test_zendesk_explore_report_with_two_digit_years(tmp_path):
+    p = tmp_path / "explore.csv"
+    p.write_text(
+        "ID,Status,Priority,Via,Ticket type,Created at,Updated at,Solved at,Assignee,Group\n"
+        "301,Open,Normal,Mail,incident,03/14/26 09:30,03/14/26 10:00,,Bo Chan,Desk\n"
+        "302,Closed,High,Web form,question,03/02/26 16:00,03/03/26 08:00,03/03/26 08:00,Bo Chan,Desk\n"
+    )
+    r = run(p, timezone="America/New_York")
+    t = r.datasets["tickets"]
+    assert r.format == "zendesk"
+    # 03/14/26 is month-first (14 cannot be a month); New York: EDT (UTC-4) from 8 March 2026, EST (UTC-5) before
+    assert t["created_at"].tolist() == [
+        pd.Timestamp("2026-03-14T13:30:00Z"),
+        pd.Timestamp("2026-03-02T21:00:00Z"),
+    ]
+    assert t["status"].tolist() == ["open", "closed"] and t["priority"].tolist() == ["P3", "P2"]

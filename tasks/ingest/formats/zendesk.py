@@ -110,7 +110,9 @@ class ZendeskFormat:
                 else 0.0
             )
         keys = header_keys(header_fields(text, sniff_delimiter(text)))
-        if {"id", "requester", "status", "created at"} <= keys:
+        # the Support CSV export (`Summation column, Id, Requester, ...`) and Explore's ticket reports (`ID, Status,
+        # Priority, Via, Ticket type, Created at, ...`) share these
+        if {"id", "status", "created at"} <= keys and keys & {"requester", "via", "ticket type", "solved at"}:
             return 0.92
         return 0.0
 
