@@ -112,7 +112,8 @@ def match_goals(tickets: pd.DataFrame, policy: Policy) -> np.ndarray:
     return goal
 
 
-def _check_tickets(tickets: pd.DataFrame, name: str) -> None:
+def _check_tickets(tickets: pd.DataFrame, name: str) -> pd.Series:
+    """Refuse what would make the clocks meaningless; return the normalised status column."""
     problems: list[Problem] = []
     for col in ("ticket_id", "created_at", "status"):
         if col not in tickets.columns:
@@ -134,6 +135,7 @@ def _check_tickets(tickets: pd.DataFrame, name: str) -> None:
                                 column="status", value=str(tickets["status"].iloc[r])))
     if problems:
         raise DataError(problems, total=len(rows) + len(missing) + len(bad))
+    return status
 
 
 def _warnings(policy: Policy, tickets: pd.DataFrame, unmatched: int) -> list[str]:
@@ -257,7 +259,7 @@ def compute_sla(
     its end. Returns the per-ticket frame (input columns kept) and the summary of docs/architecture.md.
     """
     period = parse_period(period) if isinstance(period, str) else period
-    _check_tickets(tickets, source)
+    status = _check_tickets(tickets, source).reset_index(drop=True)
     tz = policy.timezone
     p_start_dt, p_end_dt = period.bounds(tz)
     p_start, p_end = int(p_start_dt.timestamp()), int(p_end_dt.timestamp())
@@ -268,7 +270,6 @@ def compute_sla(
     tk = tickets.reset_index(drop=True)  # computed for all rows, filtered once at the end (one copy, not two)
     n = len(tk)
     created = created_all
-    status = tk["status"].astype("string").str.strip().str.lower()
     cancelled = status.isin(policy.cancel).to_numpy(dtype=bool, na_value=False)
     status_stop = status.isin(policy.stop).to_numpy(dtype=bool, na_value=False)
     status_pause = status.isin(policy.pause).to_numpy(dtype=bool, na_value=False)
