@@ -83,7 +83,8 @@ def detect(head: bytes, name: str, formats: dict[str, Format]) -> tuple[Format, 
             scores[fname] = float(fmt.sniff(head, name))
         except Exception:  # a sniffer must never break detection of the others
             scores[fname] = 0.0
-    best = max(scores, key=lambda n: (scores[n], n == "generic")) if scores else None
+    # on equal confidence a named format wins over generic: it knows the tool's values and quirks
+    best = max(scores, key=lambda n: (scores[n], n != "generic")) if scores else None
     if best is None or scores[best] < MIN_SNIFF:
         known = ", ".join(sorted(n for n in formats))
         raise DataError(
@@ -150,10 +151,8 @@ def ingest_files(
         timezone = mapping.get("timezone")
     if timezone is not None:
         _check_zone(timezone)
-    if kind and mapping is not None and not mapping.get("kind"):
-        mapping = {**mapping, "kind": kind}
-    elif kind and mapping is None:
-        mapping = {"kind": kind}
+    if kind:  # --kind (or the config section) forces the kind, over a mapping's own `kind:`
+        mapping = {**(mapping or {}), "kind": kind}
     formats = registry()
     if fmt != "auto" and fmt not in formats:
         raise UsageError(f"unknown format {fmt!r}: expected auto or one of {', '.join(sorted(formats))}")
@@ -241,7 +240,13 @@ def _finish(df: pd.DataFrame, kind: str, ctx: ReadContext, key: bytes) -> pd.Dat
     if missing:
         raise DataError(
             [
-                Problem(ctx.name, f"no column gives the {kind} field '{c}' (required)", row=1, column=c)
+                Problem(
+                    ctx.name,
+                    f"no column gives the {kind} field '{c}' (required)"
+                    + (": name the tool with --tool (or `tool:` in the source)" if c == "tool" else ""),
+                    row=1,
+                    column=c,
+                )
                 for c in missing
             ]
         )
