@@ -17,10 +17,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--period", required=True, metavar="P",
                         help="tickets in scope: 2026-Q3, 2026-07, 2026-H2, 2026 or 2026-07-01..2026-09-30")
     parser.add_argument("--as-of", metavar="TS",
-                        help="instant at which open tickets are judged (ISO 8601; default: the period's end)")
+                        help="instant at which open tickets are judged (ISO 8601; without an offset it is read in the "
+                             "policy's timezone; default: the period's end)")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for sla_tickets.csv and sla_summary.json")
     parser.add_argument("--timezone", metavar="ZONE",
-                        help="zone of naive timestamps in the inputs (e.g. Europe/Paris); offsets are needed otherwise")
+                        help="zone of naive timestamps in the inputs (e.g. Europe/Paris); offsets are needed otherwise. "
+                             "Also the policy's zone when it names none")
     parser.add_argument("--at-risk-share", type=float, default=0.8, metavar="F",
                         help="open tickets past this share of their target count as at risk (default 0.8)")
 
