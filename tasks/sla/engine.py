@@ -1,7 +1,8 @@
 """SLA clocks in business time for every ticket at once: `compute_sla` and `write_outputs`.
 
 What the clocks mean (DOMAIN.md, SLA section; CONTRACTS section 4):
-- Each ticket gets the first goal whose `match` fits it; the goal names a calendar and the targets.
+- Each ticket gets the first goal whose `match` fits it (on the ticket's values as exported, so a priority
+  changed mid-life counts with its last value, as GLPI does); the goal names a calendar and the targets.
 - Resolution clock: runs from creation, stops on the first entry into a stop status. A later entry into a
   running status is a reopening and starts a new cycle; the ticket breached if any cycle breached. Time spent
   in a pause status does not count. Business time only, inside the goal's calendar.
