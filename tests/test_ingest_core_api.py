@@ -405,3 +405,9 @@ def test_zendesk_explore_report_with_two_digit_years(tmp_path):
         pd.Timestamp("2026-03-02T21:00:00Z"),
     ]
     assert t["status"].tolist() == ["open", "closed"] and t["priority"].tolist() == ["P3", "P2"]
+
+
+def test_a_value_map_to_a_non_canonical_status_is_a_config_error(tmp_path):
+    p = glpi(tmp_path, ['"1";"t";"Validation";"01-02-2026 10:00";"Haute";"P";"";'])
+    with pytest.raises(ConfigError, match=r"values\.status\.Validation: 'waiting' is not one of new, open"):
+        run(p, mapping={"values": {"status": {"Validation": "waiting"}}})

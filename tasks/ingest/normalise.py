@@ -50,6 +50,15 @@ def normalise_values(
     """
     raw = (raw if raw is not None else df[column]).astype("string")
     user = ((ctx.mapping or {}).get("values") or {}).get(column) or {}
+    wrong = [
+        f"values.{column}.{k}: {v!r} is not one of {', '.join(allowed)}"
+        for k, v in user.items()
+        if v not in allowed
+    ]
+    if wrong:
+        from auditbridge.errors import ConfigError
+
+        raise ConfigError(str((ctx.mapping or {}).get("_file", "mapping")), wrong)
     table = {**keyed(mapping), **keyed({str(k): str(v) for k, v in user.items()})}
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     mapped_uniques = [table.get(key(u)) for u in uniques]
