@@ -464,12 +464,36 @@ def compute_sla(
     if not in_scope.all():
         out = out.loc[in_scope].reset_index(drop=True)
 
-    summary = summarise(
-        out, period=period, as_of_s=as_of_s, timezone=tz, events_available=events_available,
-        at_risk_share=at_risk_share, goal_names=[g.name for g in policy.goals], extra={"events_unmatched": unmatched, "clock_notes_legend": dict(NOTES),
-               "warnings": _warnings(policy, tickets, unmatched)},
-    )
+    summary = summarise_tickets(out, tickets=tickets, policy=policy, period=period, as_of=as_of,
+                                events_available=events_available, at_risk_share=at_risk_share,
+                                events_unmatched=unmatched)
     return SlaResult(out, summary)
+
+
+def check_tickets(tickets: pd.DataFrame, source: str = "tickets") -> None:
+    """The refusals of `compute_sla` on a whole tickets file (missing columns, duplicate ids, no creation time,
+    unknown status), for callers that split the tickets before computing (`tasks.partition`): a duplicate id
+    across two parts is still found, and rows keep the file's numbers."""
+    _check_tickets(tickets, source)
+
+
+def summarise_tickets(
+    per_ticket: pd.DataFrame, *, tickets: pd.DataFrame, policy: Policy, period: Period | str, as_of: Any = None,
+    events_available: bool, at_risk_share: float = 0.8, events_unmatched: int = 0,
+) -> dict[str, Any]:
+    """The summary `compute_sla` returns, from its per-ticket frame (tickets in scope) and the input tickets.
+
+    Exposed so that a run split into parts (`tasks.partition`: tickets by month of creation, computed apart)
+    concatenates the per-ticket frames and builds the summary once, with the very code of the single run.
+    `tickets` is only read for its columns (the warnings about goals matching on absent columns).
+    """
+    period = parse_period(period) if isinstance(period, str) else period
+    return summarise(
+        per_ticket, period=period, as_of_s=_as_of_seconds(as_of, period, policy.timezone), timezone=policy.timezone,
+        events_available=events_available, at_risk_share=at_risk_share, goal_names=[g.name for g in policy.goals],
+        extra={"events_unmatched": events_unmatched, "clock_notes_legend": dict(NOTES),
+               "warnings": _warnings(policy, tickets, events_unmatched)},
+    )
 
 
 def iso_utc_bytes(seconds: np.ndarray) -> np.ndarray:
