@@ -71,6 +71,9 @@ def test_both_editions_and_every_file(metrics, sla_tickets):
     assert "€3,645 at stake over the period" in en
     assert "Tickets sans priorité\u00a0: 33,3\u00a0% résolus dans les délais" in fr  # 30 / 90
     assert "Tickets without priority: 33.3% resolved within target" in en
+    # time at stake from the ticket table: 128.2 business hours beyond target for tickets without priority
+    assert "60 tickets late, 128 hrs of business time beyond target" in en
+    assert "60 tickets en retard, 128\u202fh ouvrées au-delà des délais" in fr
     assert "Du 1 juillet 2026 au 30 septembre 2026" in fr and "From 1 July 2026 to 30 September 2026" in en
 
 

@@ -127,3 +127,27 @@ def test_follow_up_of_previous_findings(metrics):
     assert status["no_priority"][0] == "open"
     assert status["sla_compliance:P2:resolution"] == ("cleared", 0.85, None)
     assert follow_up(found, None) == []
+
+
+def test_time_at_stake_from_the_ticket_table(metrics):
+    """Business hours beyond target, summed over late tickets of tests/fixtures/sla_tickets_sample.csv.
+
+    By hand (elapsed - target, in hours): no priority, resolution: T-1003 (720000 - 259200) / 3600 = 128
+    + T-1006 (260000 - 259200) / 3600 = 0.22 -> 128.2; no priority, first response: T-1003
+    (30000 - 14400) / 3600 = 4.3; P2 resolution: T-1004 41800 s = 11.6; P3: T-1005 20800 s = 5.8.
+    Still open past target: 128 + 0.22 + 11.61 + 5.78 = 145.6.
+    """
+    import pandas as pd
+
+    tickets = pd.read_csv(FIXTURE.parent / "sla_tickets_sample.csv")
+    found = {f["id"]: f for f in derive_findings(metrics, {}, sla_tickets=tickets)}
+    assert found["sla_compliance:none:resolution"]["at_stake"] == {"hours": 128.2}
+    assert found["sla_compliance:none:first_response"]["at_stake"] == {"hours": 4.3}
+    assert found["sla_compliance:P3:resolution"]["at_stake"] == {"hours": 5.8}
+    assert found["sla_compliance:P1:resolution"]["at_stake"] is None  # no late P1 in the table
+    assert found["open_breached"]["at_stake"] == {"hours": 145.6}
+    # time at stake orders findings of equal severity and no money: more hours first
+    ids = list(found)
+    assert ids.index("sla_compliance:none:resolution") < ids.index("sla_compliance:P1:resolution")
+    assert ids.index("sla_compliance:P3:resolution") < ids.index("sla_compliance:none:first_response")
+    assert ids.index("open_breached") < ids.index("data_quality")

@@ -76,7 +76,7 @@ def _languages(languages: list[str] | tuple[str, ...]) -> list[str]:
 
 
 def prepare_metrics(metrics: dict, *, languages: list[str], generated_at: str,
-                    thresholds: FindingThresholds | dict | None) -> dict:
+                    thresholds: FindingThresholds | dict | None, sla_tickets: pd.DataFrame | None = None) -> dict:
     """metrics.json as published: cleaned, stamped with the generation time, with its findings and thresholds."""
     m = _clean(metrics)
     t = thresholds if isinstance(thresholds, FindingThresholds) else FindingThresholds.model_validate(
@@ -85,7 +85,7 @@ def prepare_metrics(metrics: dict, *, languages: list[str], generated_at: str,
     m["audit"] = {**(m.get("audit") or {}), "generated_at": generated_at, "languages": languages}
     m["thresholds"] = t.model_dump()
     if m.get("findings") is None:
-        m["findings"] = derive_findings(m, t)
+        m["findings"] = derive_findings(m, t, sla_tickets=sla_tickets)
     for key in ("sla", "adoption", "data_quality", "previous", "policy"):
         m.setdefault(key, None)
     m.setdefault("inputs", [])
@@ -134,7 +134,8 @@ def build_report_files(metrics: dict, *, sla_tickets: pd.DataFrame | None, adopt
     `findings` settings). `pdf=False` skips the PDFs (for quick previews and tests of the HTML alone).
     """
     langs = _languages(languages)
-    m = prepare_metrics(metrics, languages=langs, generated_at=_iso(generated_at), thresholds=thresholds)
+    m = prepare_metrics(metrics, languages=langs, generated_at=_iso(generated_at), thresholds=thresholds,
+                        sla_tickets=sla_tickets)
     files: dict[str, bytes] = {}
     for i, lang in enumerate(langs):
         stem = "report" if i == 0 else f"report.{lang}"

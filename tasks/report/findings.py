@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pandas as pd
+
 from auditbridge.config import FindingThresholds
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
@@ -91,10 +93,48 @@ def adoption_findings(adoption: dict | None, t: FindingThresholds) -> list[dict]
     return out
 
 
-def sla_findings(sla: dict | None, previous_sla: dict | None, t: FindingThresholds) -> list[dict]:
-    """Compliance below target per priority, tickets without priority, a growing backlog, open breaches."""
+LATE_STATES = ("breached", "open_breached")
+
+
+def overrun_hours(sla_tickets: pd.DataFrame | None) -> dict[tuple[str, str], float]:
+    """Business hours spent beyond target, per (priority, clock), over late tickets: the time at stake.
+
+    Priority "none" groups the tickets without one, as in the SLA summary; key ("open", "resolution")
+    holds the overrun of the tickets still open past their resolution target.
+    """
+    if sla_tickets is None or sla_tickets.empty:
+        return {}
+    out: dict[tuple[str, str], float] = {}
+    priority = (sla_tickets["priority"].astype("string").str.strip().replace("", pd.NA).fillna("none")
+                if "priority" in sla_tickets.columns else pd.Series("none", index=sla_tickets.index))
+    for clock in CLOCKS:
+        cols = [f"{clock}_state", f"{clock}_elapsed_s", f"{clock}_target_s"]
+        if not set(cols) <= set(sla_tickets.columns):
+            continue
+        state = sla_tickets[cols[0]].astype("string")
+        late = state.isin(LATE_STATES).fillna(False)
+        over = (pd.to_numeric(sla_tickets[cols[1]], errors="coerce")
+                - pd.to_numeric(sla_tickets[cols[2]], errors="coerce")).clip(lower=0).fillna(0) / 3600
+        sums = over[late].groupby(priority[late]).sum()
+        out.update({(str(k), clock): round(float(v), 1) for k, v in sums.items()})
+        if clock == "resolution":
+            out[("open", clock)] = round(float(over[(state == "open_breached").fillna(False)].sum()), 1)
+    return out
+
+
+def _hours(amount: float | None) -> dict | None:
+    return {"hours": amount} if amount else None
+
+
+def sla_findings(sla: dict | None, previous_sla: dict | None, t: FindingThresholds,
+                 overrun: dict[tuple[str, str], float] | None = None) -> list[dict]:
+    """Compliance below target per priority, tickets without priority, a growing backlog, open breaches.
+
+    With `overrun` (from the per-ticket table), SLA findings carry the business hours spent beyond target.
+    """
     if not sla:
         return []
+    overrun = overrun or {}
     out: list[dict] = []
     target_pct = t.sla_compliance_min * 100
     for group in sla.get("by_priority") or []:
@@ -106,7 +146,8 @@ def sla_findings(sla: dict | None, previous_sla: dict | None, t: FindingThreshol
                 continue
             severe = pct < target_pct - 20 or key in ("P1", "P2")
             out.append(_finding(
-                f"sla_compliance:{key}:{clock}", "high" if severe else "medium", "both", pct / 100, None,
+                f"sla_compliance:{key}:{clock}", "high" if severe else "medium", "both", pct / 100,
+                _hours(overrun.get((str(key), clock))),
                 priority=key, clock=clock, compliance=pct / 100, target=t.sla_compliance_min,
                 met=c.get("met"), breached=c.get("breached"), tickets=group.get("tickets")))
     share = _num(sla.get("no_priority_share"))
@@ -124,7 +165,8 @@ def sla_findings(sla: dict | None, previous_sla: dict | None, t: FindingThreshol
                                 growth=None if math.isinf(growth) else growth, threshold=t.backlog_growth_max))
     breached = _num(sla.get("open_breached"))
     if breached:
-        out.append(_finding("open_breached", "low", "it", breached, None, open_breached=int(breached),
+        out.append(_finding("open_breached", "low", "it", breached, _hours(overrun.get(("open", "resolution"))),
+                            open_breached=int(breached),
                             at_risk=sla.get("at_risk")))
     return out
 
@@ -146,12 +188,17 @@ def _order_key(finding: dict) -> tuple:
             finding["id"])
 
 
-def derive_findings(metrics: dict, thresholds: FindingThresholds | dict | None = None) -> list[dict]:
-    """Every finding of a run, most severe first, then the most money at stake, then by id (stable)."""
+def derive_findings(metrics: dict, thresholds: FindingThresholds | dict | None = None, *,
+                    sla_tickets: pd.DataFrame | None = None) -> list[dict]:
+    """Every finding of a run, most severe first, then the most money, then the most time at stake, then by id.
+
+    `sla_tickets` (the SLA stage's per-ticket table), when given, adds the business hours at stake to the
+    service-level findings.
+    """
     t = _thresholds(thresholds)
     previous = metrics.get("previous") or {}
     found = (adoption_findings(metrics.get("adoption"), t)
-             + sla_findings(metrics.get("sla"), previous.get("sla"), t)
+             + sla_findings(metrics.get("sla"), previous.get("sla"), t, overrun_hours(sla_tickets))
              + quality_findings(metrics.get("data_quality")))
     return sorted(found, key=_order_key)
 
