@@ -271,3 +271,15 @@ def test_pdf_rendering_never_fetches_anything(monkeypatch):
     pdf = render_pdf(html, identifier="t")
     assert pdf.startswith(b"%PDF-")
     assert attempts == []
+
+
+def test_ticket_table_as_the_sla_stage_gives_it(metrics, sla_tickets):
+    """Timestamps as datetime64[ns, UTC], missing titles: the evidence table still reads well."""
+    frame = sla_tickets.assign(created_at=pd.to_datetime(sla_tickets["created_at"], utc=True))
+    frame.loc[frame["ticket_id"] == "T-1004", "title"] = None
+    html = build(metrics, frame, languages=["en"])["report.html"].decode()
+    evidence = html.split("Open tickets furthest past their target")[1].split("</table>")[0]
+    # T-1003 is 460800 s past its target (720000 - 259200): 128 business hours = 5.3 SLA days, listed first
+    assert evidence.index("T-1003") < evidence.index("T-1004") < evidence.index("T-1005")
+    assert "5.3 days" in evidence and "11 Aug 2026" in evidence
+    assert "None" not in evidence and "nan" not in evidence

@@ -72,8 +72,10 @@ def open_tickets(sla_tickets: pd.DataFrame | None) -> list[dict]:
     df = sla_tickets.loc[sla_tickets["resolution_state"] == "open_breached", keep]
     if df.empty:
         return []
-    over = (pd.to_numeric(df.get("resolution_elapsed_s"), errors="coerce")
-            - pd.to_numeric(df.get("resolution_target_s"), errors="coerce"))
+    def seconds(col: str) -> pd.Series:
+        return pd.to_numeric(df[col], errors="coerce") if col in df.columns else pd.Series(float("nan"), index=df.index)
+
+    over = seconds("resolution_elapsed_s") - seconds("resolution_target_s")
     df = df.assign(overdue_s=over).sort_values(["overdue_s", "ticket_id"], ascending=[False, True],
                                                na_position="last", kind="stable")
     df = df.head(OPEN_TICKETS_SHOWN).astype(object)
