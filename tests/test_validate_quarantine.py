@@ -140,6 +140,14 @@ def test_refusal_names_each_blocking_failure_with_a_row(big_report):
     assert refusal([validate("tickets", _tickets(5), as_of=AS_OF)]) is None
 
 
+def test_evidence_leaves_free_text_out():
+    df = _tickets(30).assign(title=pd.Series([f"Printer of Jane Doe {i}" for i in range(30)], dtype="string"))
+    df.loc[2, "status"] = "wip"
+    rows = failing_rows(df, validate("tickets", df, as_of=AS_OF))
+    assert rows.columns.tolist() == ["row", "failed", "ticket_id", "created_at", "status", "department"]
+    assert rows["row"].tolist() == [4]
+
+
 def test_quarantine_of_a_file_as_read_keeps_its_rows(tmp_path):
     path = tmp_path / "licences.csv"
     path.write_text("tool,seats,cost_per_seat_month,currency\ncrm,10,5,EUR\nzoom,-1,5,EUR\n" +

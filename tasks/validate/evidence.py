@@ -2,8 +2,10 @@
 
 A person fixing an export needs the rows themselves, where they are in the file and what they broke: each
 evidence row starts with `row` (as a spreadsheet user counts it, header = row 1) and `failed` (the ids of the
-expectations it fails, `;`-separated), followed by the row's canonical columns. Row numbers are the positions
-in the validated frame, which are the file's rows when the frame is one file as read.
+expectations it fails, `;`-separated), followed by the row's columns. Row numbers are the positions in the
+validated frame, which are the file's rows when the frame is one file as read. Free-text columns (`title`) are
+left out: evidence files are published with the run, and free text may name people (CONTRACTS section 6);
+the row number and the id are enough to find the row in the export.
 
 File names in the run's output:
 - `evidence/<kind>.csv`: rows failing any row-level expectation (blocking and warning), written when a run is
@@ -20,15 +22,18 @@ import pandas as pd
 from auditbridge.datasets import to_output
 from tasks.validate.api import HEADER_ROWS, ValidationReport
 
+FREE_TEXT = ("title",)  # never copied into evidence (see the module docstring)
+
 
 def failing_rows(df: pd.DataFrame, report: ValidationReport, *, blocking_only: bool = False) -> pd.DataFrame:
     """The rows of `df` (the frame `report` was made from) that fail row-level expectations, annotated."""
     outcomes = [o for o in report.failed if o.row_level and (o.severity == "blocking" or not blocking_only)]
     failed = report.failures_by_position(outcomes)
+    columns = [c for c in df.columns if c not in FREE_TEXT]
     if failed.empty:
-        return pd.DataFrame(columns=["row", "failed", *df.columns])
+        return pd.DataFrame(columns=["row", "failed", *columns])
     positions = failed.index.to_numpy()
-    rows = df.iloc[positions].reset_index(drop=True)
+    rows = df.iloc[positions][columns].reset_index(drop=True)
     head = pd.DataFrame({"row": positions + HEADER_ROWS + 1, "failed": failed.to_numpy()})
     return pd.concat([head, rows], axis=1)
 
