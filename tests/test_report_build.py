@@ -188,6 +188,13 @@ def test_metrics_json_is_complete_and_sorted(metrics, sla_tickets):
     assert data["thresholds"]["utilisation_min"] == 0.4
     assert data["findings"][0]["id"] == "low_utilisation:crm"
     assert text == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    # figures the report computes itself are there too: seat utilisation (9 + 112 + 19 + 38) / 229 assigned
+    derived = data["derived"]
+    assert derived["seat_utilisation"] == pytest.approx(178 / 229)
+    rows = {r["key"]: r for r in derived["comparison"]["rows"]}
+    assert rows["resolution"]["now"] == pytest.approx(285 / 369) and rows["resolution"]["before"] == pytest.approx(262 / 342)
+    assert rows["backlog"]["delta"] == 8
+    assert [f["status"] for f in derived["follow_up"]] == ["open", "open", "cleared"]
     assert json.loads(files["data-quality.json"])["verdict"] == "warning"
 
 

@@ -23,10 +23,10 @@ from markupsafe import Markup
 
 from auditbridge.config import FindingThresholds
 from auditbridge.errors import UsageError
-from tasks.report.findings import derive_findings
+from tasks.report.findings import derive_findings, follow_up
 from tasks.report.i18n import LANGUAGES, make_environment
 from tasks.report.tables import build_tables
-from tasks.report.view import build_context
+from tasks.report.view import backlog_buckets, build_context, comparison, seat_utilisation
 
 SCHEMA_VERSION = 1
 REPORT_TEMPLATE = "report.html.j2"
@@ -89,7 +89,19 @@ def prepare_metrics(metrics: dict, *, languages: list[str], generated_at: str,
     for key in ("sla", "adoption", "data_quality", "previous", "policy"):
         m.setdefault(key, None)
     m.setdefault("inputs", [])
+    m["derived"] = derived_figures(m)
     return m
+
+
+def derived_figures(m: dict) -> dict:
+    """The figures the report computes from the stages' summaries, so metrics.json holds every figure shown."""
+    previous = m.get("previous") or {}
+    return _clean({
+        "seat_utilisation": seat_utilisation((m.get("adoption") or {}).get("tools")),
+        "backlog_buckets": backlog_buckets(m.get("sla")) if m.get("sla") else [],
+        "comparison": comparison(m),
+        "follow_up": follow_up(m["findings"], previous.get("findings")) if previous else [],
+    })
 
 
 def render_html(metrics: dict, *, sla_tickets: pd.DataFrame | None, lang: str) -> str:
