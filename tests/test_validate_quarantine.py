@@ -157,3 +157,12 @@ def test_quarantine_of_a_file_as_read_keeps_its_rows(tmp_path):
     # 1 of 32 = 3.1 % <= 5 %: zoom (row 3) is set aside
     assert result.quarantined["tool"].tolist() == ["zoom"]
     assert result.report.verdict == "warning" and len(result.clean) == 31
+
+
+def test_quarantine_works_by_position_when_the_index_repeats_labels():
+    # two concatenated exports keep their own indexes: labels 0..19 appear twice
+    df = pd.concat([_tickets(20), _tickets(40).iloc[20:].reset_index(drop=True)])
+    df.iloc[25, df.columns.get_loc("status")] = "wip"  # second part, label 5, ticket T25
+    result = quarantine(df, validate("tickets", df, as_of=AS_OF))
+    assert result.quarantined["ticket_id"].tolist() == ["T25"]
+    assert len(result.clean) == 39 and "T5" in set(result.clean["ticket_id"])

@@ -5,11 +5,13 @@ expectations that failed, the rows failing row-level ones); `quarantine(df, repo
 the audit is configured with `validation.on_row_error: quarantine`; `data_quality(reports, ...)` is the
 `data-quality.json` of a run (docs/architecture.md).
 
-Speed: GX is given only the columns the suite reads (it hashes the whole frame it receives), nullable numeric
-columns as plain float64 (GX's range check falls back to a per-row Python loop on extension dtypes), and runs once
-with the `SUMMARY` result format, which counts failures and keeps a few examples. Only when a row-level
-expectation failed on more rows than those examples is it run again, alone, with `COMPLETE` to learn every failing
-row: a clean million-ticket file costs one pass.
+Speed (bench/bench_validate.py: about 3 CPU seconds for a million tickets): GX is given, per group of
+expectations sharing columns, a frame of only those columns (it hashes the whole frame it receives and filters
+it whole for many metrics), nullable numbers as plain float64 (its range check falls back to a per-row Python
+loop on extension dtypes), and runs with the `SUMMARY` result format, which counts failures and keeps the first
+20 failing rows. Only a row-level expectation failing on more rows than that runs again, alone, with `COMPLETE`
+to learn every failing row: a clean file costs one pass. Types are checked on the dtypes here, not by GX (see
+`suites.TYPES`).
 """
 
 from __future__ import annotations
@@ -111,19 +113,29 @@ class ValidationReport:
         """Index labels of the rows failing any row-level expectation, warnings included (for evidence)."""
         return self._labels([o for o in self.failed if o.row_level])
 
-    def _labels(self, outcomes: list[Outcome]) -> pd.Index:
+    def positions_failed(self, *, blocking_only: bool = True) -> np.ndarray:
+        """Sorted positions of the rows failing (blocking, or any) row-level expectations."""
+        outcomes = [o for o in self.failed if o.row_level and (o.severity == "blocking" or not blocking_only)]
         parts = [o.positions for o in outcomes if o.positions is not None and len(o.positions)]
-        if not parts:
-            return self.index[:0]
-        return self.index[np.unique(np.concatenate(parts))]
+        return np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype="int64")
+
+    def _labels(self, outcomes: list[Outcome]) -> pd.Index:
+        blocking_only = all(o.severity == "blocking" for o in outcomes)
+        return self.index[self.positions_failed(blocking_only=blocking_only)]
 
     def failures_by_position(self, outcomes: list[Outcome] | None = None) -> pd.Series:
-        """Position -> the ids (joined by ';') of the row-level expectations that row fails."""
+        """Position -> the ids (joined by ';') of the row-level expectations that row fails.
+
+        One vectorised update per expectation, so a million failing rows cost a few array operations.
+        """
         outcomes = [o for o in self.failed if o.row_level] if outcomes is None else outcomes
-        pairs = [pd.Series(o.id, index=o.positions) for o in outcomes if o.positions is not None and len(o.positions)]
-        if not pairs:
+        outcomes = [o for o in outcomes if o.positions is not None and len(o.positions)]
+        if not outcomes:
             return pd.Series([], dtype="string")
-        return pd.concat(pairs).groupby(level=0).agg(";".join).astype("string")
+        ids = pd.Series("", index=np.unique(np.concatenate([o.positions for o in outcomes])), dtype="string")
+        for o in outcomes:
+            ids.loc[o.positions] = ids.loc[o.positions] + ";" + o.id
+        return ids.str.slice(1)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -200,6 +212,7 @@ def _run_gx(df: pd.DataFrame, planned: list[PlannedCheck], result_format: str) -
     its whole batch frame (`dropna`, row conditions) for many metrics, so a narrow frame is much faster on a
     million rows, while keeping each column in one group means GX hashes it (batch fingerprint) only once.
     """
+    # GX logs its own housekeeping (stores, fingerprints) as warnings; our report is the only output users need
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx
     import great_expectations.expectations as gxe
@@ -364,7 +377,8 @@ def quarantine(df: pd.DataFrame, report: ValidationReport) -> QuarantineResult:
         return QuarantineResult(df, df.iloc[:0], replace(report, outcomes=outcomes))
     outcomes = [replace(o, quarantined=True) if (not o.success and o.row_level and o.severity == "blocking") else o
                 for o in outcomes]
-    keep = ~df.index.isin(labels)
+    keep = np.ones(len(df), dtype=bool)
+    keep[report.positions_failed()] = False  # by position: the index may repeat labels
     return QuarantineResult(df[keep], df[~keep], replace(report, outcomes=outcomes, quarantined=len(labels)))
 
 
