@@ -104,3 +104,17 @@ def test_import_path_stays_light(files):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip().splitlines()[-1] == "0 []", done.stderr
+
+
+def test_bom_multiline_titles_and_malformed_files(files, capsys):
+    """What real canonical CSVs contain: a BOM, a title over two lines; and a file with a stray field."""
+    (files / "tickets.csv").write_bytes(
+        "\ufeffticket_id,created_at,status,title\n"
+        '1,2026-07-01T09:00:00+02:00,open,"printer\nbroken, again"\n'.encode())
+    assert main(args(files, "--quiet")) == 0
+    out = pd.read_csv(files / "out" / "sla_tickets.csv", dtype="string")
+    assert out.loc[0, "ticket_id"] == "1" and out.loc[0, "title"] == "printer\nbroken, again"
+    (files / "tickets.csv").write_text("ticket_id,created_at,status\n1,2026-07-01T09:00:00Z,open\n2,x\n",
+                                       encoding="utf-8")
+    assert main(args(files)) == 1
+    assert "row 3, column 'created_at'" in capsys.readouterr().err
