@@ -210,3 +210,8 @@ def test_trailing_delimiter_on_data_lines_only_or_on_the_header_only():
     # header with a trailing `;`, records without: the last real column stays even when it is empty
     df = read_delimited(ctx(b"a;b;\n1;\n3;\n"))
     assert list(df.columns) == ["a", "b"] and df["a"].tolist() == ["1", "3"] and df["b"].isna().all()
+
+
+def test_utf16_with_bom_excel_unicode_text():
+    df = read_delimited(ctx("Nom\tStatut\r\nŽofia\tClos\r\n".encode("utf-16")))
+    assert df.to_dict("list") == {"Nom": ["Žofia"], "Statut": ["Clos"]}
