@@ -334,3 +334,21 @@ def test_readme_documents_every_expectation_and_threshold():
     missing = [c.id for checks in SUITES.values() for c in checks if f"`{c.id}`" not in text]
     missing += [name for name in DEFAULT_THRESHOLDS if f"`{name}`" not in text]
     assert missing == []
+
+
+def test_more_seats_held_than_bought_is_a_warning(tmp_path):
+    licences = read_canonical(_write(tmp_path, "lic", "tool,seats,cost_per_seat_month,currency\n"
+                                                     "crm,2,10,EUR\nzoom,1,5,EUR\n"), "licences")
+    # crm: 3 holders at the run (u3's seat was taken back in June, so it does not count) for 2 seats bought;
+    # zoom: 1 holder for 1 seat
+    path = _write(tmp_path, "asg", "tool,user,assigned_at,unassigned_at\n"
+                                   "crm,u1,2026-01-01T00:00:00Z,\ncrm,u2,2026-01-01T00:00:00Z,\n"
+                                   "crm,u3,2026-01-01T00:00:00Z,2026-06-30T00:00:00Z\ncrm,u4,2026-02-01T00:00:00Z,\n"
+                                   "zoom,u1,2026-01-01T00:00:00Z,\n")
+    report = validate("assignments", read_canonical(path, "assignments"), as_of=AS_OF,
+                      reference={"licences": licences})
+    (failed,) = report.failed
+    assert failed.id == "assignments.within_seats" and failed.severity == "warning"
+    assert failed.unexpected_count == 3  # the three crm seats held
+    assert failed.examples[0] == {"row": 2, "user": "u1", "seats_bought": "2.0", "seats_held": "3.0", "tool": "crm"}
+    assert report.verdict == "warning"

@@ -260,8 +260,9 @@ def _show(value: Any) -> str:
 def _examples(kind: str, df: pd.DataFrame, p: PlannedCheck, positions: list[int]) -> list[dict[str, Any]]:
     """A few offending rows as the user can find them: row number, the row's key, the offending value(s)."""
     key = KEY_COLUMN[kind]
-    shown_cols = [c for c in (p.kwargs.get("column"), p.kwargs.get("column_A"), p.kwargs.get("column_B"),
-                              *p.kwargs.get("column_list", [])) if c]
+    shown_cols = list(dict.fromkeys(c for c in (p.kwargs.get("column"), p.kwargs.get("column_A"),
+                                                 p.kwargs.get("column_B"), *p.kwargs.get("column_list", []),
+                                                 *p.check.columns) if c))
     out = []
     for pos in positions[:EXAMPLES]:
         row = df.iloc[int(pos)]

@@ -247,6 +247,18 @@ def _ticket_known(df: pd.DataFrame, ctx: SuiteContext) -> dict[str, pd.Series] |
     return {"__ticket_known": known.astype("float64").where(df["ticket_id"].notna())}
 
 
+def _holders_and_seats(df: pd.DataFrame, ctx: SuiteContext) -> dict[str, pd.Series] | None:
+    """For each seat still held at the run: how many seats of its tool are held, and how many were bought."""
+    held = df["tool"].notna()
+    if "unassigned_at" in df.columns:
+        held &= df["unassigned_at"].isna() | (df["unassigned_at"] > ctx.as_of)
+    holders = df["tool"].where(held).map(df.loc[held, "tool"].value_counts())
+    licences = ctx.reference["licences"].drop_duplicates("tool").set_index("tool")["seats"]
+    seats = df["tool"].where(held).map(licences)
+    return {"__seats_bought": pd.to_numeric(seats, errors="coerce").astype("float64"),
+            "__seats_held": pd.to_numeric(holders, errors="coerce").astype("float64")}
+
+
 def _seats_fraction(df: pd.DataFrame, ctx: SuiteContext) -> dict[str, pd.Series] | None:
     seats = pd.to_numeric(df["seats"], errors="coerce").astype("float64")
     return {"__seats_fraction": seats % 1}
@@ -354,6 +366,11 @@ SUITES: dict[str, list[Check]] = {
               "warning", True, "ExpectColumnValuesToBeInSet",
               lambda ctx: {"column": "user", "value_set": _ref_values(ctx, "directory", "user")},
               ("user",), threshold="assignments.user_unknown_max", reference="directory"),
+        Check("assignments.within_seats", "no tool has more seats held at the run than the licences bought",
+              "warning", False, "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "__seats_bought", "column_B": "__seats_held", "or_equal": True,
+               "ignore_row_if": "either_value_is_missing"},
+              ("tool",), reference="licences", derive=_holders_and_seats),
         _in_time_bounds("assignments", "assigned_at"),
         _in_time_bounds("assignments", "unassigned_at"),
         _not_before("assignments.unassigned_after_assigned", "unassigned_at", "assigned_at",
