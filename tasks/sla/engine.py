@@ -426,43 +426,46 @@ def compute_sla(
     in_scope &= ~(unknown_res & (created < p_start))
     in_scope &= pre
 
-    def _ts(v: np.ndarray, ok: np.ndarray) -> pd.Series:
+    # Filter the arrays to the tickets in scope first, then build the columns: one take of the input frame.
+    keep = slice(None) if in_scope.all() else np.flatnonzero(in_scope)
+
+    def ts(v: np.ndarray, ok: np.ndarray) -> pd.Series:
+        v, ok = v[keep], ok[keep]
         return pd.Series(pd.to_datetime(np.where(ok, v, np.iinfo(np.int64).min).astype("datetime64[s]"), utc=True))
 
-    def _opt(v: np.ndarray, missing: np.ndarray) -> pd.Series:
-        return pd.Series(pd.array(np.where(missing, 0, v), dtype="Int64").astype("Int64")).mask(missing)
+    def opt(v: np.ndarray, missing: np.ndarray) -> pd.Series:
+        v, missing = v[keep], missing[keep]
+        return pd.Series(pd.arrays.IntegerArray(np.where(missing, 0, v).astype(np.int64), missing.copy()))
 
-    def cat(codes: np.ndarray, labels: list[str] | np.ndarray) -> pd.Categorical:
-        return pd.Categorical.from_codes(codes, categories=pd.Index(list(labels), dtype="string"))
+    def cat(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes[keep], categories=pd.Index(list(labels), dtype="string"))
 
-    goal_labels = [g.name for g in policy.goals]
-    goal_code = goal_idx  # -1 = no goal: missing in the output
     computed = pd.DataFrame({
-        "goal": cat(goal_code, goal_labels),
+        "goal": cat(goal_idx, [g.name for g in policy.goals]),  # -1 (no goal) is missing
         "calendar": cat(cal_code, cal_names),
-        "first_response_target_s": _opt(fr_target, ~has_goal | (fr_target == 0)),
-        "first_response_elapsed_s": _opt(fr_elapsed, fr_unknown),
+        "first_response_target_s": opt(fr_target, ~has_goal | (fr_target == 0)),
+        "first_response_elapsed_s": opt(fr_elapsed, fr_unknown),
         "first_response_state": cat(fr_state, list(STATES)),
         "first_response_source": cat(fr_source - 1, ["first_response_at", "resolution", "status_change"]),
-        "first_response_used_at": _ts(fr_at, fr_done),
-        "resolution_target_s": _opt(res_target, ~has_goal | (res_target == 0)),
-        "resolution_elapsed_s": _opt(res_elapsed, res_unknown),
+        "first_response_used_at": ts(fr_at, fr_done),
+        "resolution_target_s": opt(res_target, ~has_goal | (res_target == 0)),
+        "resolution_elapsed_s": opt(res_elapsed, res_unknown),
         "resolution_state": cat(res_state, list(STATES)),
-        "resolved_used_at": _ts(final_stop, resolved),
-        "resolution_due_at": _ts(due, due >= 0),
-        "paused_s": _opt(paused, no_clock),
-        "cycles": cycles.astype(np.int64),
-        "reopened": cycles > 1,
-        "is_open": is_open & ~cancelled & ~unknown_res,
-        "age_s": (as_of_s - created).astype(np.int64),
-        "at_risk": at_risk,
-        "history": has_history,
+        "resolved_used_at": ts(final_stop, resolved),
+        "resolution_due_at": ts(due, due >= 0),
+        "paused_s": opt(paused, no_clock),
+        "cycles": cycles.astype(np.int64)[keep],
+        "reopened": (cycles > 1)[keep],
+        "is_open": (is_open & ~cancelled & ~unknown_res)[keep],
+        "age_s": (as_of_s - created).astype(np.int64)[keep],
+        "at_risk": at_risk[keep],
+        "history": has_history[keep],
         "clock_notes": cat(notes_bits, table),
     })
     base = tk.drop(columns=[c for c in computed.columns if c in tk.columns])
+    if not isinstance(keep, slice):
+        base = base.take(keep).reset_index(drop=True)
     out = pd.concat([base, computed], axis=1)
-    if not in_scope.all():
-        out = out.loc[in_scope].reset_index(drop=True)
 
     summary = summarise_tickets(out, tickets=tickets, policy=policy, period=period, as_of=as_of,
                                 events_available=events_available, at_risk_share=at_risk_share,
