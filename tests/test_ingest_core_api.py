@@ -411,3 +411,11 @@ def test_a_value_map_to_a_non_canonical_status_is_a_config_error(tmp_path):
     p = glpi(tmp_path, ['"1";"t";"Validation";"01-02-2026 10:00";"Haute";"P";"";'])
     with pytest.raises(ConfigError, match=r"values\.status\.Validation: 'waiting' is not one of new, open"):
         run(p, mapping={"values": {"status": {"Validation": "waiting"}}})
+
+
+def test_addresses_quoted_in_titles_are_masked(tmp_path):
+    p = glpi(
+        tmp_path,
+        ['"1";"Accès pour jean.dupont@acme.fr et a-b@x.co.uk";"Nouveau";"01-02-2026 10:00";"Haute";"P";"";'],
+    )
+    assert run(p).datasets["tickets"].loc[0, "title"] == "Accès pour [e-mail] et [e-mail]"

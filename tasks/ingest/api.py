@@ -39,7 +39,9 @@ _RISKY_NAME = re.compile(
     r"text|requester|assignee|user|agent|person|people|owner|submitter|subject|summary|address|login|account",
     re.IGNORECASE,
 )
-_EMAIL = r"[\w.+-]+@[\w-]+\.[\w.-]+"
+# RE2-compatible (no \w), so pandas runs it in pyarrow rather than row by row in Python
+_EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+EMAIL_MASK = "[e-mail]"
 
 
 @dataclass
@@ -260,9 +262,22 @@ def _finish(df: pd.DataFrame, kind: str, ctx: ReadContext, key: bytes) -> pd.Dat
             df = df.assign(**{col: pseudonymise_people(df[col], key)})
     keep = [c for c in df.columns if c in sch.columns or c in (ROW, PROBLEM, SOURCE_FILE) or _harmless(df, c)]
     df = df[keep]
+    df = _mask_emails(df, exclude=(*PERSON_COLUMNS, ROW, PROBLEM, SOURCE_FILE))
     if kind == "tickets":
         df = _flag_duplicates(df, ctx)
     return df
+
+
+def _mask_emails(df: pd.DataFrame, exclude: tuple[str, ...]) -> pd.DataFrame:
+    """Titles and other kept text may quote an address ("access for jane@acme.com"): addresses never travel."""
+    masked = {}
+    for col in df.columns:
+        if col in exclude or not pd.api.types.is_string_dtype(df[col]):
+            continue
+        has = df[col].str.contains("@", regex=False, na=False)
+        if has.any():
+            masked[col] = df[col].where(~has, df[col].str.replace(_EMAIL, EMAIL_MASK, regex=True))
+    return df.assign(**masked) if masked else df
 
 
 def _flag_missing(df: pd.DataFrame, required: tuple[str, ...], ctx: ReadContext) -> pd.DataFrame:
