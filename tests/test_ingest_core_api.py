@@ -419,3 +419,16 @@ def test_addresses_quoted_in_titles_are_masked(tmp_path):
         ['"1";"Accès pour jean.dupont@acme.fr et a-b@x.co.uk";"Nouveau";"01-02-2026 10:00";"Haute";"P";"";'],
     )
     assert run(p).datasets["tickets"].loc[0, "title"] == "Accès pour [e-mail] et [e-mail]"
+
+
+def test_reading_our_own_output_again_keeps_the_pseudonyms(tmp_path):
+    from auditbridge.datasets import write_canonical
+
+    p = glpi(tmp_path, ['"1";"t";"Nouveau";"01-02-2026 10:00";"Haute";"Ann Lee (3)";"";'])
+    first = run(p).datasets["tickets"]
+    out = write_canonical(first, tmp_path / "canonical.csv")
+    again = run(out, fmt="generic").datasets["tickets"]
+    assert (
+        again.loc[0, "requester"] == first.loc[0, "requester"] == pseudonymise(pd.Series(["Ann Lee"]), KEY)[0]
+    )
+    assert again.loc[0, "created_at"] == first.loc[0, "created_at"]

@@ -31,6 +31,7 @@ from tasks.ingest.sources import InputFile, fetch
 
 PERSON_COLUMNS = ("requester", "assignee", "user")
 PERSON_SEP = "; "  # formats join several people of one cell with this (GLPI's `<br>`)
+PSEUDONYM_PATTERN = "p_[0-9a-f]{16}"  # auditbridge.pseudo's output
 SOURCE_FILE = "_file"
 MIN_SNIFF = 0.5
 # Extra (non-canonical) columns whose name says they may hold people or free text are never kept.
@@ -346,12 +347,17 @@ def pseudonymise_people(values: pd.Series, key: bytes) -> pd.Series:
     """Each person of a cell -> pseudonym; several people stay several (`p_a; p_b`), in the order written.
 
     Multi-person cells are handled per distinct cell (GLPI repeats the same technician pairs), so the Python work
-    grows with the number of distinct combinations, not with rows.
+    grows with the number of distinct combinations, not with rows. Values that already are pseudonyms (a canonical
+    file written by `auditbridge ingest`, read again) are kept: hashing them again would break every join.
     """
     text = values.astype("string")
     sep = PERSON_SEP.strip()
-    multi = text.str.contains(sep, regex=False, na=False)
-    out = pseudonymise(text.where(~multi), key)
+    already = text.str.fullmatch(PSEUDONYM_PATTERN, na=False) | text.str.fullmatch(
+        f"{PSEUDONYM_PATTERN}(?:{sep} ?{PSEUDONYM_PATTERN})+", na=False
+    )
+    multi = text.str.contains(sep, regex=False, na=False) & ~already
+    out = pseudonymise(text.where(~multi & ~already), key)
+    out = out.where(~already, text)
     if multi.any():
         codes, uniques = pd.factorize(text[multi])
         split = [[p.strip() for p in str(u).split(sep) if p.strip()] for u in uniques]
