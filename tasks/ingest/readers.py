@@ -48,7 +48,7 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        # cp1252 leaves 5 byte values undefined; latin-1 maps them, so no byte can make decoding fail
+        # cp1252 leaves 5 byte values undefined: they become U+FFFD rather than failing the whole file
         return data.decode("cp1252", errors="replace"), "cp1252"
 
 
