@@ -66,21 +66,25 @@ def generate(path: Path) -> pd.DataFrame:
     created = start + rng.integers(0, span, N)
     fr = created + rng.exponential(4 * 3600, N).astype(np.int64)
     res = created + rng.exponential(5 * 86400, N).astype(np.int64)
-    status = rng.choice(np.array(["resolved", "closed", "open", "pending", "cancelled"]), N, p=[0.6, 0.25, 0.1, 0.03, 0.02])
+    status = rng.choice(
+        np.array(["resolved", "closed", "open", "pending", "cancelled"]), N, p=[0.6, 0.25, 0.1, 0.03, 0.02]
+    )
     done = np.isin(status, ["resolved", "closed"])
     prio = rng.choice(np.array(["P1", "P2", "P3", "P4", "", ""]), N, p=[0.03, 0.12, 0.45, 0.3, 0.05, 0.05])
     dept = rng.choice(np.array(["Finance", "Sales", "HR", "Operations", "IT", "Marketing"]), N)
     cat = rng.choice(np.array(["hardware", "software", "access", "network"]), N)
-    table = pa.table({
-        "ticket_id": np.char.add("T", np.arange(N).astype(str)),
-        "created_at": _iso(created, np.ones(N, bool)),
-        "status": status,
-        "priority": prio,
-        "first_response_at": _iso(fr, rng.random(N) < 0.9),
-        "resolved_at": _iso(res, done),
-        "department": dept,
-        "category": cat,
-    })
+    table = pa.table(
+        {
+            "ticket_id": np.char.add("T", np.arange(N).astype(str)),
+            "created_at": _iso(created, np.ones(N, bool)),
+            "status": status,
+            "priority": prio,
+            "first_response_at": _iso(fr, rng.random(N) < 0.9),
+            "resolved_at": _iso(res, done),
+            "department": dept,
+            "category": cat,
+        }
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     pacsv.write_csv(table, path)
     return pd.DataFrame({"created": created, "resolved": res})
@@ -94,7 +98,9 @@ def time_businesstimedelta(sample: pd.DataFrame) -> tuple[float, np.ndarray]:
 
     tz = pytz.timezone("Europe/Paris")
     workday = btd.WorkDayRule(start_time=dtime(9), end_time=dtime(18), working_days=[0, 1, 2, 3, 4], tz=tz)
-    lunch = btd.LunchTimeRule(start_time=dtime(12, 30), end_time=dtime(13, 30), working_days=[0, 1, 2, 3, 4], tz=tz)
+    lunch = btd.LunchTimeRule(
+        start_time=dtime(12, 30), end_time=dtime(13, 30), working_days=[0, 1, 2, 3, 4], tz=tz
+    )
     fr = holidays.country_holidays("FR", years=[2026])
     hol = btd.HolidayRule(fr, tz=tz)
     rules = btd.Rules([workday, lunch, hol])
@@ -141,24 +147,35 @@ def with_history(n: int = 200_000) -> None:
     created = int(datetime(2026, 7, 1).timestamp()) + rng.integers(0, 80 * 86400, n)
     gaps = rng.exponential(86400, (n, 5)).astype(np.int64)
     times = created[:, None] + np.cumsum(gaps, axis=1)
-    statuses = np.array(["open", "pending", "open", "resolved", "open"])  # the last one reopens a fifth of them
+    statuses = np.array(
+        ["open", "pending", "open", "resolved", "open"]
+    )  # the last one reopens a fifth of them
     keep = np.ones((n, 5), bool)
     keep[:, 4] = rng.random(n) < 0.2
     ids = np.char.add("T", np.arange(n).astype(str))
-    events = pd.DataFrame({
-        "ticket_id": np.repeat(ids[:, None], 5, axis=1)[keep],
-        "at": pd.to_datetime(times[keep], unit="s", utc=True),
-        "status": np.broadcast_to(statuses, (n, 5))[keep],
-    })
-    tickets = pd.DataFrame({"ticket_id": ids, "created_at": pd.to_datetime(created, unit="s", utc=True),
-                            "status": np.where(keep[:, 4], "open", "resolved"),
-                            "priority": rng.choice(np.array(["P1", "P2", "P3", "P4"]), n)})
+    events = pd.DataFrame(
+        {
+            "ticket_id": np.repeat(ids[:, None], 5, axis=1)[keep],
+            "at": pd.to_datetime(times[keep], unit="s", utc=True),
+            "status": np.broadcast_to(statuses, (n, 5))[keep],
+        }
+    )
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": ids,
+            "created_at": pd.to_datetime(created, unit="s", utc=True),
+            "status": np.where(keep[:, 4], "open", "resolved"),
+            "priority": rng.choice(np.array(["P1", "P2", "P3", "P4"]), n),
+        }
+    )
     policy = load_policy(yaml.safe_load(POLICY))
     t0 = time.perf_counter()
     result = compute_sla(tickets, events, policy, "2026-Q3")
     took = time.perf_counter() - t0
-    print(f"with history (in-process, figure only): {n:,} tickets and {len(events):,} status changes in "
-          f"{took:.2f} s; reopen rate {result.summary['reopen_rate']:.1%}")
+    print(
+        f"with history (in-process, figure only): {n:,} tickets and {len(events):,} status changes in "
+        f"{took:.2f} s; reopen rate {result.summary['reopen_rate']:.1%}"
+    )
 
 
 def main() -> int:
@@ -167,11 +184,24 @@ def main() -> int:
     t0 = time.perf_counter()
     raw = generate(tickets)
     policy.write_text(POLICY, encoding="utf-8")
-    print(f"generated {N:,} tickets in {time.perf_counter() - t0:.1f} s ({tickets.stat().st_size / 1e6:.0f} MB)")
+    print(
+        f"generated {N:,} tickets in {time.perf_counter() - t0:.1f} s ({tickets.stat().st_size / 1e6:.0f} MB)"
+    )
 
     exe = ROOT / ".venv" / "bin" / "auditbridge"
-    cmd = [str(exe), "sla", "--quiet", "--tickets", str(tickets), "--policy", str(policy), "--period", "2026-Q3",
-           "--out", str(OUT / "result")]
+    cmd = [
+        str(exe),
+        "sla",
+        "--quiet",
+        "--tickets",
+        str(tickets),
+        "--policy",
+        str(policy),
+        "--period",
+        "2026-Q3",
+        "--out",
+        str(OUT / "result"),
+    ]
     load = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
@@ -185,10 +215,14 @@ def main() -> int:
         return 1
     with open(OUT / "result" / "sla_tickets.csv", encoding="utf-8") as fh:
         rows = sum(1 for _ in fh) - 1
-    print(f"auditbridge sla, {N:,} tickets (process start, CSV in, CSV+JSON out): {wall:.2f} s "
-          f"({rows:,} tickets in scope written; target < {TARGET_SECONDS:.0f} s)")
-    print(f"  CPU time of that process: {cpu:.2f} s (user + sys); load average when it started: {load:.1f} "
-          f"on {os.cpu_count()} cores (other work on the machine stretches the wall time, not the CPU time)")
+    print(
+        f"auditbridge sla, {N:,} tickets (process start, CSV in, CSV+JSON out): {wall:.2f} s "
+        f"({rows:,} tickets in scope written; target < {TARGET_SECONDS:.0f} s)"
+    )
+    print(
+        f"  CPU time of that process: {cpu:.2f} s (user + sys); load average when it started: {load:.1f} "
+        f"on {os.cpu_count()} cores (other work on the machine stretches the wall time, not the CPU time)"
+    )
 
     rng = np.random.default_rng(SEED + 2)
     sample = raw.iloc[rng.choice(N, SAMPLE, replace=False)].reset_index(drop=True)
@@ -196,13 +230,19 @@ def main() -> int:
     our_per, our_answers, our_compute = ours_in_process(sample)
     mismatches = int((btd_answers != our_answers).sum())
     btd_total = btd_per * N
-    print(f"businesstimedelta: {btd_per * 1e6:.0f} us/ticket on {SAMPLE:,} tickets -> {btd_total:.0f} s "
-          f"extrapolated to {N:,}")
-    print(f"ours, business time only: {our_compute:.3f} s for {N:,} pairs ({our_per * 1e9:.0f} ns/ticket), "
-          f"ratio x{btd_per / our_per:,.0f}")
+    print(
+        f"businesstimedelta: {btd_per * 1e6:.0f} us/ticket on {SAMPLE:,} tickets -> {btd_total:.0f} s "
+        f"extrapolated to {N:,}"
+    )
+    print(
+        f"ours, business time only: {our_compute:.3f} s for {N:,} pairs ({our_per * 1e9:.0f} ns/ticket), "
+        f"ratio x{btd_per / our_per:,.0f}"
+    )
     ratio = btd_total / wall
-    print(f"ratio businesstimedelta (extrapolated, computation only) / whole auditbridge sla run: x{ratio:,.0f} "
-          f"(target >= x{TARGET_RATIO:.0f})")
+    print(
+        f"ratio businesstimedelta (extrapolated, computation only) / whole auditbridge sla run: x{ratio:,.0f} "
+        f"(target >= x{TARGET_RATIO:.0f})"
+    )
     print(f"agreement on the sample: {SAMPLE - mismatches:,}/{SAMPLE:,} tickets identical to the second")
     with_history()
     ok = True
@@ -216,8 +256,13 @@ def main() -> int:
         bad = np.flatnonzero(btd_answers != our_answers)[:5]
         print("FAIL: answers differ from businesstimedelta, e.g.:")
         for i in bad:
-            print("  ", pd.Timestamp(int(sample["created"][i]), unit="s", tz="UTC"),
-                  pd.Timestamp(int(sample["resolved"][i]), unit="s", tz="UTC"), btd_answers[i], our_answers[i])
+            print(
+                "  ",
+                pd.Timestamp(int(sample["created"][i]), unit="s", tz="UTC"),
+                pd.Timestamp(int(sample["resolved"][i]), unit="s", tz="UTC"),
+                btd_answers[i],
+                our_answers[i],
+            )
         ok = False
     return 0 if ok else 1
 

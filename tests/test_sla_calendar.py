@@ -23,16 +23,26 @@ WEEK = ["09:00-12:30", "13:30-18:00"]
 
 
 def policy(**holidays):
-    return load_policy({
-        "timezone": "Europe/Paris",
-        "calendars": {
-            "office": {"hours": {"mon": WEEK, "tue": WEEK, "wed": WEEK, "thu": WEEK, "fri": ["09:00-12:30", "13:30-17:00"]},
-                       "holidays": {"country": "FR", **holidays}},
-            "weekdays": {"hours": {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri")}},
-            "always": "24x7",
-        },
-        "goals": [{"name": "g", "calendar": "office", "resolution": "1d"}],
-    })
+    return load_policy(
+        {
+            "timezone": "Europe/Paris",
+            "calendars": {
+                "office": {
+                    "hours": {
+                        "mon": WEEK,
+                        "tue": WEEK,
+                        "wed": WEEK,
+                        "thu": WEEK,
+                        "fri": ["09:00-12:30", "13:30-17:00"],
+                    },
+                    "holidays": {"country": "FR", **holidays},
+                },
+                "weekdays": {"hours": {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri")}},
+                "always": "24x7",
+            },
+            "goals": [{"name": "g", "calendar": "office", "resolution": "1d"}],
+        }
+    )
 
 
 def secs(text: str) -> int:
@@ -113,34 +123,64 @@ def test_agrees_with_businesstimedelta_on_random_spans():
 
     tz = pytz.timezone("Europe/Paris")
     days = [0, 1, 2, 3, 4]
-    rules = btd.Rules([
-        btd.WorkDayRule(start_time=time(9), end_time=time(18), working_days=days, tz=tz),
-        btd.LunchTimeRule(start_time=time(12, 30), end_time=time(13, 30), working_days=days, tz=tz),
-        btd.HolidayRule(holidays.country_holidays("FR", years=[2026]), tz=tz),
-    ])
-    p = load_policy({"timezone": "Europe/Paris", "calendars": {"o": {"hours": {d: WEEK for d in ("mon", "tue", "wed", "thu", "fri")},
-                                                                     "holidays": {"country": "FR"}}},
-                     "goals": [{"name": "g", "calendar": "o", "resolution": "1d"}]})
+    rules = btd.Rules(
+        [
+            btd.WorkDayRule(start_time=time(9), end_time=time(18), working_days=days, tz=tz),
+            btd.LunchTimeRule(start_time=time(12, 30), end_time=time(13, 30), working_days=days, tz=tz),
+            btd.HolidayRule(holidays.country_holidays("FR", years=[2026]), tz=tz),
+        ]
+    )
+    p = load_policy(
+        {
+            "timezone": "Europe/Paris",
+            "calendars": {
+                "o": {
+                    "hours": {d: WEEK for d in ("mon", "tue", "wed", "thu", "fri")},
+                    "holidays": {"country": "FR"},
+                }
+            },
+            "goals": [{"name": "g", "calendar": "o", "resolution": "1d"}],
+        }
+    )
     tl = build_timeline(p.calendars["o"], p.timezone, date(2025, 12, 1), date(2027, 1, 31))
     rng = np.random.default_rng(7)
     start = int(datetime(2026, 1, 1, tzinfo=pytz.utc).timestamp())
     a = start + rng.integers(0, 360 * 86400, 300)
     b = a + rng.exponential(6 * 86400, 300).astype(np.int64)
     ours = tl.between(a, b)
-    theirs = [int(rules.difference(datetime.fromtimestamp(int(x), tz=pytz.utc),
-                                   datetime.fromtimestamp(int(y), tz=pytz.utc)).timedelta.total_seconds())
-              for x, y in zip(a, b, strict=True)]
+    theirs = [
+        int(
+            rules.difference(
+                datetime.fromtimestamp(int(x), tz=pytz.utc), datetime.fromtimestamp(int(y), tz=pytz.utc)
+            ).timedelta.total_seconds()
+        )
+        for x, y in zip(a, b, strict=True)
+    ]
     assert ours.tolist() == theirs
 
 
 def test_timeline_covers_exactly_the_opening_ranges():
     p = policy()
     tl = build_timeline(p.calendars["office"], p.timezone, date(2026, 7, 1), date(2026, 7, 7))
-    local = [(datetime.fromtimestamp(int(s), PARIS).strftime("%a %H:%M"), datetime.fromtimestamp(int(e), PARIS).strftime("%H:%M"))
-             for s, e in zip(tl.starts, tl.ends, strict=True)]
-    assert local == [("Wed 09:00", "12:30"), ("Wed 13:30", "18:00"), ("Thu 09:00", "12:30"), ("Thu 13:30", "18:00"),
-                     ("Fri 09:00", "12:30"), ("Fri 13:30", "17:00"), ("Mon 09:00", "12:30"), ("Mon 13:30", "18:00"),
-                     ("Tue 09:00", "12:30"), ("Tue 13:30", "18:00")]
+    local = [
+        (
+            datetime.fromtimestamp(int(s), PARIS).strftime("%a %H:%M"),
+            datetime.fromtimestamp(int(e), PARIS).strftime("%H:%M"),
+        )
+        for s, e in zip(tl.starts, tl.ends, strict=True)
+    ]
+    assert local == [
+        ("Wed 09:00", "12:30"),
+        ("Wed 13:30", "18:00"),
+        ("Thu 09:00", "12:30"),
+        ("Thu 13:30", "18:00"),
+        ("Fri 09:00", "12:30"),
+        ("Fri 13:30", "17:00"),
+        ("Mon 09:00", "12:30"),
+        ("Mon 13:30", "18:00"),
+        ("Tue 09:00", "12:30"),
+        ("Tue 13:30", "18:00"),
+    ]
     assert int(tl.cum[-1]) == (4 * 8 + 7) * H
     # the 24-hour weekdays merge into one block per working week
     w = build_timeline(p.calendars["weekdays"], p.timezone, date(2026, 7, 6), date(2026, 7, 12))

@@ -26,37 +26,58 @@ goals:
 @pytest.fixture
 def files(tmp_path):
     (tmp_path / "sla.yaml").write_text(POLICY, encoding="utf-8")
-    pd.DataFrame({
-        "ticket_id": ["1", "2"],
-        "created_at": ["2026-07-01T09:00:00+02:00", "2026-07-02T09:00:00+02:00"],
-        "status": ["resolved", "open"],
-        "resolved_at": ["2026-07-01T10:30:00+02:00", ""],
-        "requester": ["u1", "u2"],
-    }).to_csv(tmp_path / "tickets.csv", index=False)
+    pd.DataFrame(
+        {
+            "ticket_id": ["1", "2"],
+            "created_at": ["2026-07-01T09:00:00+02:00", "2026-07-02T09:00:00+02:00"],
+            "status": ["resolved", "open"],
+            "resolved_at": ["2026-07-01T10:30:00+02:00", ""],
+            "requester": ["u1", "u2"],
+        }
+    ).to_csv(tmp_path / "tickets.csv", index=False)
     return tmp_path
 
 
 def args(folder, *extra):
-    return ["sla", "--tickets", str(folder / "tickets.csv"), "--policy", str(folder / "sla.yaml"),
-            "--period", "2026-07", "--as-of", "2026-07-03T12:00:00+02:00", "--out", str(folder / "out"), *extra]
+    return [
+        "sla",
+        "--tickets",
+        str(folder / "tickets.csv"),
+        "--policy",
+        str(folder / "sla.yaml"),
+        "--period",
+        "2026-07",
+        "--as-of",
+        "2026-07-03T12:00:00+02:00",
+        "--out",
+        str(folder / "out"),
+        *extra,
+    ]
 
 
 def test_outputs_and_exit_zero(files, capsys):
     assert main(args(files, "--quiet")) == 0
     printed = capsys.readouterr().out.split()
     assert printed == [str(files / "out" / "sla_tickets.csv"), str(files / "out" / "sla_summary.json")]
-    out = pd.read_csv(files / "out" / "sla_tickets.csv", dtype="string", keep_default_na=False).set_index("ticket_id")
+    out = pd.read_csv(files / "out" / "sla_tickets.csv", dtype="string", keep_default_na=False).set_index(
+        "ticket_id"
+    )
     assert out.loc["1", "requester"] == "u1"  # every input column is kept
     # ticket 1: Wed 09:00-10:30 = 1.5 h; ticket 2: Thu 8 h + Fri 09:00-12:00 3 h = 11 h, still open
     assert (out.loc["1", "resolution_elapsed_s"], out.loc["1", "resolution_state"]) == ("5400", "met")
-    assert (out.loc["2", "resolution_elapsed_s"], out.loc["2", "resolution_state"]) == ("39600", "open_within")
+    assert (out.loc["2", "resolution_elapsed_s"], out.loc["2", "resolution_state"]) == (
+        "39600",
+        "open_within",
+    )
     summary = json.loads((files / "out" / "sla_summary.json").read_text(encoding="utf-8"))
     assert summary["as_of"] == "2026-07-03T12:00:00+02:00" and summary["period"]["label"] == "2026-07"
     assert summary["events_available"] is False and summary["pauses_unknown"] == 2
 
 
 def test_policy_mistakes_exit_2_with_the_key_path(files, capsys):
-    (files / "sla.yaml").write_text(POLICY.replace("09:00-12:30", "12:30-09:00", 1).replace("3d", "3 days"), encoding="utf-8")
+    (files / "sla.yaml").write_text(
+        POLICY.replace("09:00-12:30", "12:30-09:00", 1).replace("3d", "3 days"), encoding="utf-8"
+    )
     assert main(args(files)) == 2
     err = capsys.readouterr().err
     assert "calendars.office.hours.mon[0]: range '12:30-09:00' ends before it starts" in err
@@ -66,7 +87,8 @@ def test_policy_mistakes_exit_2_with_the_key_path(files, capsys):
 
 def test_naive_timestamps_need_a_timezone(files, capsys):
     pd.DataFrame({"ticket_id": ["1"], "created_at": ["2026-07-01 09:00:00"], "status": ["open"]}).to_csv(
-        files / "tickets.csv", index=False)
+        files / "tickets.csv", index=False
+    )
     assert main(args(files)) == 1
     err = capsys.readouterr().err
     assert "row 2, column 'created_at'" in err and "--timezone" in err
@@ -76,8 +98,13 @@ def test_naive_timestamps_need_a_timezone(files, capsys):
 
 
 def test_duplicate_ids_and_unknown_statuses_are_refused_by_row(files, capsys):
-    pd.DataFrame({"ticket_id": ["1", "1", "2"], "created_at": ["2026-07-01T09:00:00Z"] * 3,
-                  "status": ["open", "open", "waiting"]}).to_csv(files / "tickets.csv", index=False)
+    pd.DataFrame(
+        {
+            "ticket_id": ["1", "1", "2"],
+            "created_at": ["2026-07-01T09:00:00Z"] * 3,
+            "status": ["open", "open", "waiting"],
+        }
+    ).to_csv(files / "tickets.csv", index=False)
     assert main(args(files)) == 1
     err = capsys.readouterr().err
     assert "row 2, column 'ticket_id': ticket_id must be unique" in err
@@ -110,11 +137,13 @@ def test_bom_multiline_titles_and_malformed_files(files, capsys):
     """What real canonical CSVs contain: a BOM, a title over two lines; and a file with a stray field."""
     (files / "tickets.csv").write_bytes(
         "\ufeffticket_id,created_at,status,title\n"
-        '1,2026-07-01T09:00:00+02:00,open,"printer\nbroken, again"\n'.encode())
+        '1,2026-07-01T09:00:00+02:00,open,"printer\nbroken, again"\n'.encode()
+    )
     assert main(args(files, "--quiet")) == 0
     out = pd.read_csv(files / "out" / "sla_tickets.csv", dtype="string")
     assert out.loc[0, "ticket_id"] == "1" and out.loc[0, "title"] == "printer\nbroken, again"
-    (files / "tickets.csv").write_text("ticket_id,created_at,status\n1,2026-07-01T09:00:00Z,open\n2,x\n",
-                                       encoding="utf-8")
+    (files / "tickets.csv").write_text(
+        "ticket_id,created_at,status\n1,2026-07-01T09:00:00Z,open\n2,x\n", encoding="utf-8"
+    )
     assert main(args(files)) == 1
     assert "row 3, column 'created_at'" in capsys.readouterr().err

@@ -61,7 +61,14 @@ def reference(created: int, events: list[tuple[int, int, str]]) -> dict:
         fr_state = "met" if fr <= TARGET_FR else "breached"
     else:
         fr_state = "open_breached" if fr > TARGET_FR else "open_within"
-    return {"state": state, "elapsed": elapsed, "paused": paused, "cycles": len(cycles), "fr": fr, "fr_state": fr_state}
+    return {
+        "state": state,
+        "elapsed": elapsed,
+        "paused": paused,
+        "cycles": len(cycles),
+        "fr": fr,
+        "fr_state": fr_state,
+    }
 
 
 def test_random_histories_match_the_walk():
@@ -75,33 +82,65 @@ def test_random_histories_match_the_walk():
         for seq in range(int(rng.integers(0, 8))):
             at += int(rng.choice([0, 0, 600, 3600, 30000, 100000, 200000]))  # ties happen often
             history.append((at, seq, str(rng.choice(statuses))))
-        tickets.append({"ticket_id": tid, "created_at": pd.Timestamp(created, unit="s", tz="UTC"), "status": "open"})
-        events += [{"ticket_id": tid, "at": pd.Timestamp(a, unit="s", tz="UTC"), "status": s, "seq": q}
-                   for a, q, s in history]
+        tickets.append(
+            {"ticket_id": tid, "created_at": pd.Timestamp(created, unit="s", tz="UTC"), "status": "open"}
+        )
+        events += [
+            {"ticket_id": tid, "at": pd.Timestamp(a, unit="s", tz="UTC"), "status": s, "seq": q}
+            for a, q, s in history
+        ]
         expected[tid] = reference(created, history)
     ev = pd.DataFrame(events).sample(frac=1.0, random_state=1).reset_index(drop=True)
-    policy = load_policy({"timezone": "UTC", "calendars": {"always": "24x7"},
-                          "goals": [{"name": "g", "calendar": "always", "first_response": "4h", "resolution": "2d"}]})
-    result = compute_sla(pd.DataFrame(tickets), ev, policy, "2026-07-01..2026-07-31", pd.Timestamp(AS_OF, unit="s", tz="UTC"))
+    policy = load_policy(
+        {
+            "timezone": "UTC",
+            "calendars": {"always": "24x7"},
+            "goals": [{"name": "g", "calendar": "always", "first_response": "4h", "resolution": "2d"}],
+        }
+    )
+    result = compute_sla(
+        pd.DataFrame(tickets), ev, policy, "2026-07-01..2026-07-31", pd.Timestamp(AS_OF, unit="s", tz="UTC")
+    )
     out = result.tickets.set_index("ticket_id")
     assert len(out) == 400
-    got = {tid: {"state": r.resolution_state, "elapsed": int(r.resolution_elapsed_s), "paused": int(r.paused_s),
-                 "cycles": int(r.cycles), "fr": int(r.first_response_elapsed_s), "fr_state": r.first_response_state}
-           for tid, r in out.iterrows()}
+    got = {
+        tid: {
+            "state": r.resolution_state,
+            "elapsed": int(r.resolution_elapsed_s),
+            "paused": int(r.paused_s),
+            "cycles": int(r.cycles),
+            "fr": int(r.first_response_elapsed_s),
+            "fr_state": r.first_response_state,
+        }
+        for tid, r in out.iterrows()
+    }
     assert got == expected
     reopened = sum(e["cycles"] > 1 for e in expected.values())
     assert reopened > 20  # the draw exercises reopenings
-    assert result.summary["reopen_rate"] == round(reopened / sum(1 for t in expected if any(e["ticket_id"] == t for e in events)), 4)
+    assert result.summary["reopen_rate"] == round(
+        reopened / sum(1 for t in expected if any(e["ticket_id"] == t for e in events)), 4
+    )
 
 
 def test_history_that_stops_short_uses_the_resolution_time_and_says_so():
     # created Mon 09:00 UTC, assigned at 10:00, then the export's history ends; the ticket row says it
     # was resolved at 15:00. 24x7: 6 hours running, and the note tells the reader where the stop came from.
-    tickets = pd.DataFrame({"ticket_id": ["A"], "created_at": [pd.Timestamp("2026-07-06T09:00Z")],
-                            "status": ["resolved"], "resolved_at": [pd.Timestamp("2026-07-06T15:00Z")]})
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": ["A"],
+            "created_at": [pd.Timestamp("2026-07-06T09:00Z")],
+            "status": ["resolved"],
+            "resolved_at": [pd.Timestamp("2026-07-06T15:00Z")],
+        }
+    )
     events = pd.DataFrame({"ticket_id": ["A"], "at": [pd.Timestamp("2026-07-06T10:00Z")], "status": ["open"]})
-    policy = load_policy({"timezone": "UTC", "calendars": {"always": "24x7"},
-                          "goals": [{"name": "g", "calendar": "always", "first_response": "4h", "resolution": "5h"}]})
+    policy = load_policy(
+        {
+            "timezone": "UTC",
+            "calendars": {"always": "24x7"},
+            "goals": [{"name": "g", "calendar": "always", "first_response": "4h", "resolution": "5h"}],
+        }
+    )
     row = compute_sla(tickets, events, policy, "2026-07").tickets.iloc[0]
     assert (row["resolution_state"], int(row["resolution_elapsed_s"])) == ("breached", 6 * 3600)
     assert (row["first_response_state"], int(row["first_response_elapsed_s"])) == ("met", 3600)
@@ -113,16 +152,34 @@ def test_dst_night_on_a_24x7_goal():
     # Created 23:00 +02:00 (21:00 UTC), resolved 02:30 +01:00 (01:30 UTC): 4.5 real hours, past a 4 h target,
     # although the wall clock shows 3.5 h. In spring (night of 28-29 March, 02:00 +01:00 becomes 03:00 +02:00),
     # 23:00 +01:00 (22:00 UTC) to 03:30 +02:00 (01:30 UTC) shows 4.5 h on the wall clock but is 3.5 real hours.
-    tickets = pd.DataFrame({
-        "ticket_id": ["autumn", "spring"],
-        "created_at": pd.to_datetime(["2026-10-24T23:00:00+02:00", "2026-03-28T23:00:00+01:00"], utc=True),
-        "status": ["resolved", "resolved"],
-        "resolved_at": pd.to_datetime(["2026-10-25T02:30:00+01:00", "2026-03-29T03:30:00+02:00"], utc=True),
-        "priority": ["P1", "P1"],
-    })
-    policy = load_policy({"timezone": "Europe/Paris", "calendars": {"always": "24x7"},
-                          "goals": [{"name": "critical", "match": {"priority": "P1"}, "calendar": "always",
-                                     "resolution": "4h"}]})
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": ["autumn", "spring"],
+            "created_at": pd.to_datetime(
+                ["2026-10-24T23:00:00+02:00", "2026-03-28T23:00:00+01:00"], utc=True
+            ),
+            "status": ["resolved", "resolved"],
+            "resolved_at": pd.to_datetime(
+                ["2026-10-25T02:30:00+01:00", "2026-03-29T03:30:00+02:00"], utc=True
+            ),
+            "priority": ["P1", "P1"],
+        }
+    )
+    policy = load_policy(
+        {
+            "timezone": "Europe/Paris",
+            "calendars": {"always": "24x7"},
+            "goals": [
+                {"name": "critical", "match": {"priority": "P1"}, "calendar": "always", "resolution": "4h"}
+            ],
+        }
+    )
     out = compute_sla(tickets, None, policy, "2026").tickets.set_index("ticket_id")
-    assert (out.loc["autumn", "resolution_state"], int(out.loc["autumn", "resolution_elapsed_s"])) == ("breached", 16200)
-    assert (out.loc["spring", "resolution_state"], int(out.loc["spring", "resolution_elapsed_s"])) == ("met", 12600)
+    assert (out.loc["autumn", "resolution_state"], int(out.loc["autumn", "resolution_elapsed_s"])) == (
+        "breached",
+        16200,
+    )
+    assert (out.loc["spring", "resolution_state"], int(out.loc["spring", "resolution_elapsed_s"])) == (
+        "met",
+        12600,
+    )

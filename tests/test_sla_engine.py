@@ -29,8 +29,19 @@ POLICY = {
         "always": "24x7",
     },
     "goals": [
-        {"name": "critical", "match": {"priority": "P1"}, "calendar": "always", "first_response": "30m", "resolution": "4h"},
-        {"name": "finance", "match": {"department": ["Finance", "Accounting"]}, "calendar": "office", "resolution": "1d"},
+        {
+            "name": "critical",
+            "match": {"priority": "P1"},
+            "calendar": "always",
+            "first_response": "30m",
+            "resolution": "4h",
+        },
+        {
+            "name": "finance",
+            "match": {"department": ["Finance", "Accounting"]},
+            "calendar": "office",
+            "resolution": "1d",
+        },
         {"name": "default", "match": {}, "calendar": "office", "first_response": "2h", "resolution": "8h"},
     ],
 }
@@ -56,11 +67,16 @@ TICKETS = [
     ("T18", "07-10 09:00", "resolved", "", "IT", "", "07-10 13:00"),
 ]
 EVENTS = [
-    ("T5", "07-06 10:00", "open"), ("T5", "07-06 11:00", "pending"), ("T5", "07-07 11:00", "open"),
+    ("T5", "07-06 10:00", "open"),
+    ("T5", "07-06 11:00", "pending"),
+    ("T5", "07-07 11:00", "open"),
     ("T5", "07-07 12:00", "resolved"),
-    ("T6", "07-06 09:30", "open"), ("T6", "07-07 12:00", "resolved"), ("T6", "07-08 09:00", "open"),
+    ("T6", "07-06 09:30", "open"),
+    ("T6", "07-07 12:00", "resolved"),
+    ("T6", "07-08 09:00", "open"),
     ("T6", "07-08 10:00", "resolved"),
-    ("T7", "07-06 10:00", "resolved"), ("T7", "07-09 17:00", "open"),
+    ("T7", "07-06 10:00", "resolved"),
+    ("T7", "07-09 17:00", "open"),
     ("T16", "07-09 10:00", "pending"),
     ("T18", "07-10 13:00", "resolved"),  # after as-of: not yet known when the audit judges
     ("ZZZ", "07-01 10:00", "open"),  # a ticket that is not in the tickets file
@@ -76,7 +92,15 @@ def _ts(text: str) -> str:
 def write_inputs(folder) -> tuple[str, str]:
     tickets = pd.DataFrame(
         [(i, _ts(c), s, p, d, _ts(f), _ts(r)) for i, c, s, p, d, f, r in TICKETS],
-        columns=["ticket_id", "created_at", "status", "priority", "department", "first_response_at", "resolved_at"],
+        columns=[
+            "ticket_id",
+            "created_at",
+            "status",
+            "priority",
+            "department",
+            "first_response_at",
+            "resolved_at",
+        ],
     )
     events = pd.DataFrame([(i, _ts(a), s) for i, a, s in EVENTS], columns=["ticket_id", "at", "status"])
     tickets.to_csv(folder / "tickets.csv", index=False)
@@ -134,8 +158,14 @@ def test_every_ticket_in_scope_matches_the_hand_computation(result):
     assert sorted(out.index) == sorted(EXPECTED)
     for tid, (goal, rstate, relapsed, fstate, felapsed, paused) in EXPECTED.items():
         row = out.loc[tid]
-        got = (row["goal"], row["resolution_state"], _int(row["resolution_elapsed_s"]), row["first_response_state"],
-               _int(row["first_response_elapsed_s"]), _int(row["paused_s"]))
+        got = (
+            row["goal"],
+            row["resolution_state"],
+            _int(row["resolution_elapsed_s"]),
+            row["first_response_state"],
+            _int(row["first_response_elapsed_s"]),
+            _int(row["paused_s"]),
+        )
         assert got == (goal, rstate, relapsed, fstate, felapsed, paused), tid
 
 
@@ -167,8 +197,9 @@ def test_summary_figures(result):
     assert s["tickets_in_scope"] == 14 and s["cancelled"] == 1
     res = s["overall"]["resolution"]
     # met T1 T3 T4 T5; breached T2 T6; open_within T7 T16 T17 T18; open_breached T8 T13; unknown T14
-    assert {k: res[k] for k in ("met", "breached", "open_within", "open_breached", "no_target", "unknown")} == {
-        "met": 4, "breached": 2, "open_within": 4, "open_breached": 2, "no_target": 0, "unknown": 1}
+    assert {
+        k: res[k] for k in ("met", "breached", "open_within", "open_breached", "no_target", "unknown")
+    } == {"met": 4, "breached": 2, "open_within": 4, "open_breached": 2, "no_target": 0, "unknown": 1}
     assert res["compliance_pct"] == pytest.approx(66.67)  # 4 / (4 + 2)
     # completed resolutions: 2 h, 3 h, 4 h, 8 h, 8 h + 1 s, 11 h -> median (4 h + 8 h) / 2 = 21600;
     # p90 at rank 0.9 x 5 = 4.5: 28801 + 0.5 x (39600 - 28801) = 34200.5
@@ -185,9 +216,16 @@ def test_summary_figures(result):
     assert s["at_risk"] == 1  # T17
     assert s["events_unmatched"] == 1
     # open at as-of: T17 (23 h), T18 (3 h) | T8 (2 d 3 h), T13, T16 (1 d 3 h) | T7 (4 d 3 h)
-    assert s["backlog"] == {"open": 6, "age_buckets": [
-        {"bucket": "<1d", "count": 2}, {"bucket": "1-3d", "count": 3}, {"bucket": "3-7d", "count": 1},
-        {"bucket": "7-30d", "count": 0}, {"bucket": ">30d", "count": 0}]}
+    assert s["backlog"] == {
+        "open": 6,
+        "age_buckets": [
+            {"bucket": "<1d", "count": 2},
+            {"bucket": "1-3d", "count": 3},
+            {"bucket": "3-7d", "count": 1},
+            {"bucket": "7-30d", "count": 0},
+            {"bucket": ">30d", "count": 0},
+        ],
+    }
     goals = {g["key"]: g for g in s["by_goal"]}
     assert [g["key"] for g in s["by_goal"]] == ["critical", "finance", "default"]
     assert goals["default"]["tickets"] == 11 and goals["default"]["cancelled"] == 1
@@ -209,18 +247,40 @@ def test_without_events_every_ticket_says_what_could_not_be_known(tmp_path):
     assert result.summary["events_available"] is False and result.summary["reopen_rate"] is None
     assert result.summary["pauses_unknown"] == len(live)
     # T5 without its history: the pause is unknown, so Mon 09:00 -> Tue 12:00 runs: 8 h + 3 h = 11 h.
-    assert (out.loc["T5", "resolution_state"], int(out.loc["T5", "resolution_elapsed_s"])) == ("breached", 11 * H)
+    assert (out.loc["T5", "resolution_state"], int(out.loc["T5", "resolution_elapsed_s"])) == (
+        "breached",
+        11 * H,
+    )
 
 
 def test_write_outputs_round_trip(result, tmp_path):
     paths = write_outputs(result, tmp_path)
     back = pd.read_csv(paths["tickets"], dtype="string", keep_default_na=False)
-    required = ["ticket_id", "goal", "calendar", "first_response_target_s", "first_response_elapsed_s",
-                "first_response_state", "resolution_target_s", "resolution_elapsed_s", "resolution_state", "paused_s",
-                "created_at", "status", "priority", "department", "first_response_at", "resolved_at"]
+    required = [
+        "ticket_id",
+        "goal",
+        "calendar",
+        "first_response_target_s",
+        "first_response_elapsed_s",
+        "first_response_state",
+        "resolution_target_s",
+        "resolution_elapsed_s",
+        "resolution_state",
+        "paused_s",
+        "created_at",
+        "status",
+        "priority",
+        "department",
+        "first_response_at",
+        "resolved_at",
+    ]
     assert set(required) <= set(back.columns)
     row = back.set_index("ticket_id").loc["T5"]
-    assert (row["resolution_elapsed_s"], row["paused_s"], row["resolution_state"]) == ("10800", "28800", "met")
+    assert (row["resolution_elapsed_s"], row["paused_s"], row["resolution_state"]) == (
+        "10800",
+        "28800",
+        "met",
+    )
     assert row["created_at"] == "2026-07-06T07:00:00Z"  # 09:00 +02:00 in UTC, ISO 8601
     assert back.set_index("ticket_id").loc["T9", "resolution_elapsed_s"] == ""
     import json

@@ -71,7 +71,11 @@ def test_contracts_example_loads_as_written(tmp_path):
     assert policy.goals[0].match == {"priority": ("P1",)}
     assert (policy.goals[0].first_response_s, policy.goals[0].resolution_s) == (1800, 4 * 3600)
     assert policy.goals[1].resolution_s == 7 * 24 * 3600  # a day is 24 calendar hours
-    assert (policy.pause, policy.stop, policy.cancel) == (("pending",), ("resolved", "closed"), ("cancelled",))
+    assert (policy.pause, policy.stop, policy.cancel) == (
+        ("pending",),
+        ("resolved", "closed"),
+        ("cancelled",),
+    )
     assert str(office.holidays.add[0]) == "2026-12-24"
 
 
@@ -80,8 +84,10 @@ def test_bundled_example_policy_loads():
     assert policy.goals and "office" in policy.calendars
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("30m", 1800), ("4h", 14400), ("3d", 259200), ("1d4h", 100800),
-                                               ("1d4h30m", 102600), (" 2H ", 7200)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30m", 1800), ("4h", 14400), ("3d", 259200), ("1d4h", 100800), ("1d4h30m", 102600), (" 2H ", 7200)],
+)
 def test_durations(text, seconds):
     assert parse_duration(text) == seconds
 
@@ -135,8 +141,13 @@ def test_unknown_status_and_status_in_two_roles():
     data["statuses"]["pause"] = ["pending", "waiting"]
     data["statuses"]["cancel"] = ["cancelled", "closed"]
     problems = _problems(data)
-    assert "statuses.pause[1]: unknown status 'waiting' (expected one of: new, open, pending, resolved, closed, cancelled)" in problems
-    assert any(p.startswith("statuses.cancel: status 'closed' is already listed under 'stop'") for p in problems)
+    assert (
+        "statuses.pause[1]: unknown status 'waiting' (expected one of: new, open, pending, resolved, closed, cancelled)"
+        in problems
+    )
+    assert any(
+        p.startswith("statuses.cancel: status 'closed' is already listed under 'stop'") for p in problems
+    )
 
 
 def test_bad_duration_and_unknown_keys_are_all_reported_at_once():

@@ -28,7 +28,13 @@ from auditbridge.cli import main
 
 pytestmark = pytest.mark.samples
 
-MAPPING = {"Logged": "new", "Assigned": "open", "Customer Response": "pending", "UAT": "resolved", "Closed": "closed"}
+MAPPING = {
+    "Logged": "new",
+    "Assigned": "open",
+    "Customer Response": "pending",
+    "UAT": "resolved",
+    "Closed": "closed",
+}
 AS_OF = datetime(2020, 4, 1)  # end of 2020-Q1, UTC
 
 
@@ -80,39 +86,76 @@ def run(samples, tmp_path_factory):
     for row in rows:
         ticket_id, department, _requester = (part.strip() for part in row["Ticket"].split(" / "))
         history.setdefault(ticket_id, []).append(
-            (int(row["Status No."]), datetime.fromisoformat(row["Timestamp"]), row["Status Name"]))
+            (int(row["Status No."]), datetime.fromisoformat(row["Timestamp"]), row["Status Name"])
+        )
         info[ticket_id] = (department, f"P{row['Severity']}")
     for events in history.values():
         events.sort()
-    tickets = pd.DataFrame([
-        {"ticket_id": tid, "created_at": ev[0][1].isoformat(), "status": MAPPING[ev[-1][2]], "status_raw": ev[-1][2],
-         "priority": info[tid][1], "department": info[tid][0]}
-        for tid, ev in history.items()
-    ])
-    events = pd.DataFrame([
-        {"ticket_id": tid, "at": at.isoformat(), "status": MAPPING[raw], "status_raw": raw, "seq": seq}
-        for tid, ev in history.items() for seq, at, raw in ev
-    ])
+    tickets = pd.DataFrame(
+        [
+            {
+                "ticket_id": tid,
+                "created_at": ev[0][1].isoformat(),
+                "status": MAPPING[ev[-1][2]],
+                "status_raw": ev[-1][2],
+                "priority": info[tid][1],
+                "department": info[tid][0],
+            }
+            for tid, ev in history.items()
+        ]
+    )
+    events = pd.DataFrame(
+        [
+            {"ticket_id": tid, "at": at.isoformat(), "status": MAPPING[raw], "status_raw": raw, "seq": seq}
+            for tid, ev in history.items()
+            for seq, at, raw in ev
+        ]
+    )
     tickets.to_csv(folder / "tickets.csv", index=False)
     events.to_csv(folder / "events.csv", index=False)
     policy = {
         "timezone": "UTC",
-        "calendars": {"weekdays": {"hours": {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri")}}},
+        "calendars": {
+            "weekdays": {"hours": {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri")}}
+        },
         "statuses": {"pause": ["pending"], "stop": ["resolved", "closed"], "cancel": ["cancelled"]},
-        "goals": [{"name": dept, "match": {"department": dept}, "calendar": "weekdays", "resolution": f"{n}d"}
-                  for dept, n in days.items()],
+        "goals": [
+            {"name": dept, "match": {"department": dept}, "calendar": "weekdays", "resolution": f"{n}d"}
+            for dept, n in days.items()
+        ],
     }
     (folder / "sla.yaml").write_text(json.dumps(policy), encoding="utf-8")  # JSON is YAML
     out = folder / "out"
-    code = main(["sla", "--quiet", "--tickets", str(folder / "tickets.csv"), "--events", str(folder / "events.csv"),
-                 "--policy", str(folder / "sla.yaml"), "--period", "2020-Q1", "--timezone", "UTC", "--out", str(out)])
+    code = main(
+        [
+            "sla",
+            "--quiet",
+            "--tickets",
+            str(folder / "tickets.csv"),
+            "--events",
+            str(folder / "events.csv"),
+            "--policy",
+            str(folder / "sla.yaml"),
+            "--period",
+            "2020-Q1",
+            "--timezone",
+            "UTC",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
-    result = pd.read_csv(out / "sla_tickets.csv", dtype="string", keep_default_na=False).set_index("ticket_id")
+    result = pd.read_csv(out / "sla_tickets.csv", dtype="string", keep_default_na=False).set_index(
+        "ticket_id"
+    )
     summary = json.loads((out / "sla_summary.json").read_text(encoding="utf-8"))
     expected = {
-        tid: {**independent([(at, raw) for _, at, raw in ev], days[info[tid][0]] * 86400),
-              "department": info[tid][0], "target": days[info[tid][0]] * 86400,
-              "first_change": ev[1][1] if len(ev) > 1 else None}
+        tid: {
+            **independent([(at, raw) for _, at, raw in ev], days[info[tid][0]] * 86400),
+            "department": info[tid][0],
+            "target": days[info[tid][0]] * 86400,
+            "first_change": ev[1][1] if len(ev) > 1 else None,
+        }
         for tid, ev in history.items()
     }
     return result, summary, expected
@@ -124,8 +167,13 @@ def test_every_ticket_matches_the_independent_walk(run):
     mismatches = []
     for tid, exp in expected.items():
         row = result.loc[tid]
-        got = (row["goal"], int(row["resolution_target_s"]), int(row["resolution_elapsed_s"]), int(row["paused_s"]),
-               row["resolution_state"])
+        got = (
+            row["goal"],
+            int(row["resolution_target_s"]),
+            int(row["resolution_elapsed_s"]),
+            int(row["paused_s"]),
+            row["resolution_state"],
+        )
         want = (exp["department"], exp["target"], exp["elapsed"], exp["paused"], exp["state"])
         if got != want:
             mismatches.append((tid, got, want))

@@ -10,21 +10,43 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tickets", required=True, metavar="FILE", help="canonical tickets (.csv or .parquet)")
-    parser.add_argument("--events", metavar="FILE",
-                        help="canonical ticket_events (status history): needed for pauses and reopenings")
+    parser.add_argument(
+        "--tickets", required=True, metavar="FILE", help="canonical tickets (.csv or .parquet)"
+    )
+    parser.add_argument(
+        "--events",
+        metavar="FILE",
+        help="canonical ticket_events (status history): needed for pauses and reopenings",
+    )
     parser.add_argument("--policy", required=True, metavar="FILE", help="the SLA policy, sla.yaml")
-    parser.add_argument("--period", required=True, metavar="P",
-                        help="tickets in scope: 2026-Q3, 2026-07, 2026-H2, 2026 or 2026-07-01..2026-09-30")
-    parser.add_argument("--as-of", metavar="TS",
-                        help="instant at which open tickets are judged (ISO 8601; without an offset it is read in the "
-                             "policy's timezone; default: the period's end)")
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder for sla_tickets.csv and sla_summary.json")
-    parser.add_argument("--timezone", metavar="ZONE",
-                        help="zone of naive timestamps in the inputs (e.g. Europe/Paris); offsets are needed otherwise. "
-                             "Also the policy's zone when it names none")
-    parser.add_argument("--at-risk-share", type=float, default=0.8, metavar="F",
-                        help="open tickets past this share of their target count as at risk (default 0.8)")
+    parser.add_argument(
+        "--period",
+        required=True,
+        metavar="P",
+        help="tickets in scope: 2026-Q3, 2026-07, 2026-H2, 2026 or 2026-07-01..2026-09-30",
+    )
+    parser.add_argument(
+        "--as-of",
+        metavar="TS",
+        help="instant at which open tickets are judged (ISO 8601; without an offset it is read in the "
+        "policy's timezone; default: the period's end)",
+    )
+    parser.add_argument(
+        "--out", required=True, metavar="DIR", help="folder for sla_tickets.csv and sla_summary.json"
+    )
+    parser.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="zone of naive timestamps in the inputs (e.g. Europe/Paris); offsets are needed otherwise. "
+        "Also the policy's zone when it names none",
+    )
+    parser.add_argument(
+        "--at-risk-share",
+        type=float,
+        default=0.8,
+        metavar="F",
+        help="open tickets past this share of their target count as at risk (default 0.8)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             ZoneInfo(args.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise UsageError(f"--timezone {args.timezone!r}: expected an IANA zone such as Europe/Paris") from None
+            raise UsageError(
+                f"--timezone {args.timezone!r}: expected an IANA zone such as Europe/Paris"
+            ) from None
 
     from tasks.sla.policy import load_policy
 
@@ -57,8 +81,15 @@ def run(args: argparse.Namespace) -> int:
         with console.step(f"reading {args.events}"):
             events = read_canonical(args.events, "ticket_events", timezone=args.timezone)
     with console.step("computing business-time clocks"):
-        result = compute_sla(tickets, events, policy, period, args.as_of, at_risk_share=args.at_risk_share,
-                             source=str(args.tickets))
+        result = compute_sla(
+            tickets,
+            events,
+            policy,
+            period,
+            args.as_of,
+            at_risk_share=args.at_risk_share,
+            source=str(args.tickets),
+        )
     paths = write_outputs(result, args.out)
     s = result.summary
     res = s["overall"]["resolution"]
@@ -73,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
         f"{s['open_breached']} open and already breached, {s['backlog']['open']} open"
     )
     if not s["events_available"]:
-        console.info("no --events: pauses and reopenings cannot be known (each ticket says so in clock_notes)")
+        console.info(
+            "no --events: pauses and reopenings cannot be known (each ticket says so in clock_notes)"
+        )
     console.result(str(paths["tickets"]))
     console.result(str(paths["summary"]))
     return 0

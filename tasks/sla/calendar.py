@@ -132,7 +132,12 @@ def _merge(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def build_timelines(
-    calendars: dict[str, CalendarSpec], timezone: str, first: date, last: date, *, needed: set[str] | None = None
+    calendars: dict[str, CalendarSpec],
+    timezone: str,
+    first: date,
+    last: date,
+    *,
+    needed: set[str] | None = None,
 ) -> dict[str, Timeline]:
     """Every calendar the goals use, over the same span of local days."""
     return {

@@ -77,7 +77,9 @@ def _as_of_seconds(as_of: Any, period: Period, timezone: str) -> int:
         try:
             ts = pd.Timestamp(text)
         except ValueError:
-            raise UsageError(f"--as-of {as_of!r}: expected an ISO 8601 instant such as 2026-09-30T18:00:00+02:00") from None
+            raise UsageError(
+                f"--as-of {as_of!r}: expected an ISO 8601 instant such as 2026-09-30T18:00:00+02:00"
+            ) from None
     elif isinstance(as_of, (datetime, pd.Timestamp)):
         ts = pd.Timestamp(as_of)
     else:
@@ -105,7 +107,9 @@ def match_goals(tickets: pd.DataFrame, policy: Policy) -> np.ndarray:
             if col not in cache:
                 cache[col] = _column_text(tickets, col)
             text = cache[col]
-            fits = text.isin(wanted).fillna(False).to_numpy(dtype=bool) if wanted else np.zeros(len(text), bool)
+            fits = (
+                text.isin(wanted).fillna(False).to_numpy(dtype=bool) if wanted else np.zeros(len(text), bool)
+            )
             if None in accepted:
                 fits |= (text.isna() | (text == "")).fillna(True).to_numpy(dtype=bool)
             mask &= fits
@@ -125,15 +129,32 @@ def _check_tickets(tickets: pd.DataFrame, name: str) -> pd.Series:
     dup = ids.duplicated(keep=False).to_numpy(dtype=bool)
     rows = np.flatnonzero(dup)
     for r in rows[:20]:
-        problems.append(Problem(name, "ticket_id must be unique within the file", row=int(r) + 2, column="ticket_id", value=str(ids.iloc[r])))
+        problems.append(
+            Problem(
+                name,
+                "ticket_id must be unique within the file",
+                row=int(r) + 2,
+                column="ticket_id",
+                value=str(ids.iloc[r]),
+            )
+        )
     missing = np.flatnonzero(tickets["created_at"].isna().to_numpy(dtype=bool))
     for r in missing[:20]:
-        problems.append(Problem(name, "created_at is required to start the clocks", row=int(r) + 2, column="created_at"))
+        problems.append(
+            Problem(name, "created_at is required to start the clocks", row=int(r) + 2, column="created_at")
+        )
     status = tickets["status"].astype("string").str.strip().str.lower()
     bad = np.flatnonzero((~status.isin(STATUSES)).fillna(True).to_numpy(dtype=bool))
     for r in bad[:20]:
-        problems.append(Problem(name, f"expected a normalised status ({', '.join(STATUSES)})", row=int(r) + 2,
-                                column="status", value=str(tickets["status"].iloc[r])))
+        problems.append(
+            Problem(
+                name,
+                f"expected a normalised status ({', '.join(STATUSES)})",
+                row=int(r) + 2,
+                column="status",
+                value=str(tickets["status"].iloc[r]),
+            )
+        )
     if problems:
         raise DataError(problems, total=len(rows) + len(missing) + len(bad))
     return status
@@ -145,8 +166,10 @@ def _warnings(policy: Policy, tickets: pd.DataFrame, unmatched: int) -> list[str
     for g in policy.goals:
         for col, accepted in g.match.items():
             if col not in tickets.columns and None not in accepted:
-                out.append(f"goal {g.name!r} matches on column {col!r}, which the tickets do not have: "
-                           "it applies to no ticket")
+                out.append(
+                    f"goal {g.name!r} matches on column {col!r}, which the tickets do not have: "
+                    "it applies to no ticket"
+                )
     if unmatched:
         out.append(f"{unmatched} status change(s) name a ticket_id that is not in the tickets file: ignored")
     return out
@@ -167,7 +190,9 @@ def _span(policy: Policy, lo: int, hi: int, max_target: int) -> tuple[date, date
     first = pd.Timestamp(lo, unit="s", tz="UTC").tz_convert(policy.timezone).date() - timedelta(days=2)
     weekly = min((c.weekly_seconds for c in policy.calendars.values() if c.weekly_seconds), default=7 * 86400)
     weeks = -(-max_target // max(weekly, 1)) + 2  # ceil, plus slack for holidays
-    last = pd.Timestamp(hi, unit="s", tz="UTC").tz_convert(policy.timezone).date() + timedelta(days=7 * weeks + 2)
+    last = pd.Timestamp(hi, unit="s", tz="UTC").tz_convert(policy.timezone).date() + timedelta(
+        days=7 * weeks + 2
+    )
     return first, last
 
 
@@ -187,13 +212,21 @@ class Stream:
 
 
 def build_stream(
-    ticket_ids: pd.Series, created: np.ndarray, events: pd.DataFrame | None, policy: Policy, as_of_s: int,
-    res_row: np.ndarray, res_row_ok: np.ndarray, status_stop: np.ndarray,
+    ticket_ids: pd.Series,
+    created: np.ndarray,
+    events: pd.DataFrame | None,
+    policy: Policy,
+    as_of_s: int,
+    res_row: np.ndarray,
+    res_row_ok: np.ndarray,
+    status_stop: np.ndarray,
 ) -> Stream:
     """The sorted status rows of every ticket (see `Stream`); events after as-of are not known yet."""
     n = len(created)
-    code_of = {s: (_PAUSE if s in policy.pause else _STOP if (s in policy.stop or s in policy.cancel) else _RUN)
-               for s in STATUSES}
+    code_of = {
+        s: (_PAUSE if s in policy.pause else _STOP if (s in policy.stop or s in policy.cancel) else _RUN)
+        for s in STATUSES
+    }
     unmatched = 0
     has_history = np.zeros(n, bool)
     events_part: dict[str, np.ndarray] | None = None
@@ -205,8 +238,11 @@ def build_stream(
         ev_status = events["status"].astype("string").str.strip().str.lower()
         code = ev_status.map(code_of).fillna(_RUN).to_numpy(dtype=np.int64)
         is_new = (ev_status == "new").fillna(False).to_numpy(dtype=bool)
-        seq = (pd.to_numeric(events["seq"], errors="coerce").fillna(0).to_numpy(dtype=np.float64)
-               if "seq" in events.columns else np.zeros(len(events)))
+        seq = (
+            pd.to_numeric(events["seq"], errors="coerce").fillna(0).to_numpy(dtype=np.float64)
+            if "seq" in events.columns
+            else np.zeros(len(events))
+        )
         unmatched = int((pos < 0).sum())
         has_history[pos[pos >= 0]] = True  # the ticket has a history, even if it all happens after as-of
         keep = (pos >= 0) & at_ok
@@ -218,10 +254,23 @@ def build_stream(
         last = np.append(pos[1:] != pos[:-1], True) if len(pos) else np.zeros(0, bool)
         last_real_stop[pos[last]] = code[last] == _STOP
         last_real_t[pos[last]] = at[last]
-        events_part = {"pos": pos, "t": at, "code": code, "new": is_new, "kind": np.full(len(pos), _KIND_EVENT)}
+        events_part = {
+            "pos": pos,
+            "t": at,
+            "code": code,
+            "new": is_new,
+            "kind": np.full(len(pos), _KIND_EVENT),
+        }
     idx = np.arange(n)
-    parts = [{"pos": idx, "t": created, "code": np.full(n, code_of["new"]), "new": np.ones(n, bool),
-              "kind": np.full(n, _KIND_CREATED)}]
+    parts = [
+        {
+            "pos": idx,
+            "t": created,
+            "code": np.full(n, code_of["new"]),
+            "new": np.ones(n, bool),
+            "kind": np.full(n, _KIND_CREATED),
+        }
+    ]
     if events_part is not None:
         parts.append(events_part)
     row_stop_usable = res_row_ok & (res_row <= as_of_s)
@@ -229,8 +278,15 @@ def build_stream(
     synth_short = has_history & status_stop & ~last_real_stop & row_stop_usable & (res_row >= last_real_t)
     synth = synth_no_hist | synth_short
     sp = idx[synth]
-    parts.append({"pos": sp, "t": res_row[sp], "code": np.full(len(sp), _STOP), "new": np.zeros(len(sp), bool),
-                  "kind": np.full(len(sp), _KIND_SYNTH_STOP)})
+    parts.append(
+        {
+            "pos": sp,
+            "t": res_row[sp],
+            "code": np.full(len(sp), _STOP),
+            "new": np.zeros(len(sp), bool),
+            "kind": np.full(len(sp), _KIND_SYNTH_STOP),
+        }
+    )
     ev = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     # One stable sort by (ticket, time). Parts are concatenated creation first, then events (already in
     # (time, seq, file) order), then synthetic stops, so equal times keep exactly that order. Event times
@@ -238,9 +294,16 @@ def build_stream(
     t0 = int(created.min()) if n else 0
     key = (ev["pos"].astype(np.int64) << 33) | np.clip(ev["t"] - t0, 0, (1 << 33) - 1)
     order = np.argsort(key, kind="stable")
-    return Stream(ev["pos"][order], ev["t"][order], ev["code"][order], ev["new"][order], ev["kind"][order],
-                  has_history, synth_short, unmatched)
-
+    return Stream(
+        ev["pos"][order],
+        ev["t"][order],
+        ev["code"][order],
+        ev["new"][order],
+        ev["kind"][order],
+        has_history,
+        synth_short,
+        unmatched,
+    )
 
 
 def compute_sla(
@@ -325,7 +388,9 @@ def compute_sla(
     ev_cal = cal_code[pos]
     # B at every row's start; a segment ends where the ticket's next row starts (same B), or at as-of.
     b_start = _business_at(t, ev_cal, timelines, cal_names)
-    b_as_of = _business_at(np.full(len(cal_names) + 1, as_of_s), np.arange(-1, len(cal_names)), timelines, cal_names)
+    b_as_of = _business_at(
+        np.full(len(cal_names) + 1, as_of_s), np.arange(-1, len(cal_names)), timelines, cal_names
+    )
     b_end = np.where(same_next, np.roll(b_start, -1), b_as_of[ev_cal + 1])
     b_end = np.maximum(b_end, b_start)
     dur = b_end - b_start
@@ -388,13 +453,29 @@ def compute_sla(
     unknown_res = status_stop & ~has_history & ~res_row_ok
     S = {name: i for i, name in enumerate(STATES)}
     res_state = np.select(
-        [cancelled, ~has_goal | (res_target == 0), unknown_res, any_breached, is_open & (res_elapsed > res_target),
-         is_open],
-        [S["cancelled"], S["no_target"], S["unknown"], S["breached"], S["open_breached"], S["open_within"]], S["met"])
+        [
+            cancelled,
+            ~has_goal | (res_target == 0),
+            unknown_res,
+            any_breached,
+            is_open & (res_elapsed > res_target),
+            is_open,
+        ],
+        [S["cancelled"], S["no_target"], S["unknown"], S["breached"], S["open_breached"], S["open_within"]],
+        S["met"],
+    )
     fr_state = np.select(
-        [cancelled, ~has_goal | (fr_target == 0), unknown_res & ~fr_done, fr_done & (fr_elapsed > fr_target),
-         fr_done, fr_elapsed > fr_target],
-        [S["cancelled"], S["no_target"], S["unknown"], S["breached"], S["met"], S["open_breached"]], S["open_within"])
+        [
+            cancelled,
+            ~has_goal | (fr_target == 0),
+            unknown_res & ~fr_done,
+            fr_done & (fr_elapsed > fr_target),
+            fr_done,
+            fr_elapsed > fr_target,
+        ],
+        [S["cancelled"], S["no_target"], S["unknown"], S["breached"], S["met"], S["open_breached"]],
+        S["open_within"],
+    )
     no_clock = cancelled | ~has_goal
     res_unknown = no_clock | unknown_res
     fr_unknown = no_clock | (unknown_res & ~fr_done)
@@ -416,9 +497,10 @@ def compute_sla(
         if sel.any():
             tl = timelines[cname]
             due[sel] = tl.instant(tl.at(np.array([as_of_s]))[0] + (res_target[sel] - res_elapsed[sel]))
-    at_risk = (~cancelled & (
+    at_risk = ~cancelled & (
         ((res_state == S["open_within"]) & (res_target > 0) & (res_elapsed >= at_risk_share * res_target))
-        | ((fr_state == S["open_within"]) & (fr_target > 0) & (fr_elapsed >= at_risk_share * fr_target))))
+        | ((fr_state == S["open_within"]) & (fr_target > 0) & (fr_elapsed >= at_risk_share * fr_target))
+    )
 
     # ---- scope -----------------------------------------------------------------------------------------
     resolved = has_cyc & ~is_open & ~unknown_res
@@ -431,7 +513,9 @@ def compute_sla(
 
     def ts(v: np.ndarray, ok: np.ndarray) -> pd.Series:
         v, ok = v[keep], ok[keep]
-        return pd.Series(pd.to_datetime(np.where(ok, v, np.iinfo(np.int64).min).astype("datetime64[s]"), utc=True))
+        return pd.Series(
+            pd.to_datetime(np.where(ok, v, np.iinfo(np.int64).min).astype("datetime64[s]"), utc=True)
+        )
 
     def opt(v: np.ndarray, missing: np.ndarray) -> pd.Series:
         v, missing = v[keep], missing[keep]
@@ -440,36 +524,45 @@ def compute_sla(
     def cat(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
         return pd.Categorical.from_codes(codes[keep], categories=pd.Index(list(labels), dtype="string"))
 
-    computed = pd.DataFrame({
-        "goal": cat(goal_idx, [g.name for g in policy.goals]),  # -1 (no goal) is missing
-        "calendar": cat(cal_code, cal_names),
-        "first_response_target_s": opt(fr_target, ~has_goal | (fr_target == 0)),
-        "first_response_elapsed_s": opt(fr_elapsed, fr_unknown),
-        "first_response_state": cat(fr_state, list(STATES)),
-        "first_response_source": cat(fr_source - 1, ["first_response_at", "resolution", "status_change"]),
-        "first_response_used_at": ts(fr_at, fr_done),
-        "resolution_target_s": opt(res_target, ~has_goal | (res_target == 0)),
-        "resolution_elapsed_s": opt(res_elapsed, res_unknown),
-        "resolution_state": cat(res_state, list(STATES)),
-        "resolved_used_at": ts(final_stop, resolved),
-        "resolution_due_at": ts(due, due >= 0),
-        "paused_s": opt(paused, no_clock),
-        "cycles": cycles.astype(np.int64)[keep],
-        "reopened": (cycles > 1)[keep],
-        "is_open": (is_open & ~cancelled & ~unknown_res)[keep],
-        "age_s": (as_of_s - created).astype(np.int64)[keep],
-        "at_risk": at_risk[keep],
-        "history": has_history[keep],
-        "clock_notes": cat(notes_bits, table),
-    })
+    computed = pd.DataFrame(
+        {
+            "goal": cat(goal_idx, [g.name for g in policy.goals]),  # -1 (no goal) is missing
+            "calendar": cat(cal_code, cal_names),
+            "first_response_target_s": opt(fr_target, ~has_goal | (fr_target == 0)),
+            "first_response_elapsed_s": opt(fr_elapsed, fr_unknown),
+            "first_response_state": cat(fr_state, list(STATES)),
+            "first_response_source": cat(fr_source - 1, ["first_response_at", "resolution", "status_change"]),
+            "first_response_used_at": ts(fr_at, fr_done),
+            "resolution_target_s": opt(res_target, ~has_goal | (res_target == 0)),
+            "resolution_elapsed_s": opt(res_elapsed, res_unknown),
+            "resolution_state": cat(res_state, list(STATES)),
+            "resolved_used_at": ts(final_stop, resolved),
+            "resolution_due_at": ts(due, due >= 0),
+            "paused_s": opt(paused, no_clock),
+            "cycles": cycles.astype(np.int64)[keep],
+            "reopened": (cycles > 1)[keep],
+            "is_open": (is_open & ~cancelled & ~unknown_res)[keep],
+            "age_s": (as_of_s - created).astype(np.int64)[keep],
+            "at_risk": at_risk[keep],
+            "history": has_history[keep],
+            "clock_notes": cat(notes_bits, table),
+        }
+    )
     base = tk.drop(columns=[c for c in computed.columns if c in tk.columns])
     if not isinstance(keep, slice):
         base = base.take(keep).reset_index(drop=True)
     out = pd.concat([base, computed], axis=1)
 
-    summary = summarise_tickets(out, tickets=tickets, policy=policy, period=period, as_of=as_of,
-                                events_available=events_available, at_risk_share=at_risk_share,
-                                events_unmatched=unmatched)
+    summary = summarise_tickets(
+        out,
+        tickets=tickets,
+        policy=policy,
+        period=period,
+        as_of=as_of,
+        events_available=events_available,
+        at_risk_share=at_risk_share,
+        events_unmatched=unmatched,
+    )
     return SlaResult(out, summary)
 
 
@@ -481,8 +574,15 @@ def check_tickets(tickets: pd.DataFrame, source: str = "tickets") -> None:
 
 
 def summarise_tickets(
-    per_ticket: pd.DataFrame, *, tickets: pd.DataFrame, policy: Policy, period: Period | str, as_of: Any = None,
-    events_available: bool, at_risk_share: float = 0.8, events_unmatched: int = 0,
+    per_ticket: pd.DataFrame,
+    *,
+    tickets: pd.DataFrame,
+    policy: Policy,
+    period: Period | str,
+    as_of: Any = None,
+    events_available: bool,
+    at_risk_share: float = 0.8,
+    events_unmatched: int = 0,
 ) -> dict[str, Any]:
     """The summary `compute_sla` returns, from its per-ticket frame (tickets in scope) and the input tickets.
 
@@ -492,10 +592,18 @@ def summarise_tickets(
     """
     period = parse_period(period) if isinstance(period, str) else period
     return summarise(
-        per_ticket, period=period, as_of_s=_as_of_seconds(as_of, period, policy.timezone), timezone=policy.timezone,
-        events_available=events_available, at_risk_share=at_risk_share, goal_names=[g.name for g in policy.goals],
-        extra={"events_unmatched": events_unmatched, "clock_notes_legend": dict(NOTES),
-               "warnings": _warnings(policy, tickets, events_unmatched)},
+        per_ticket,
+        period=period,
+        as_of_s=_as_of_seconds(as_of, period, policy.timezone),
+        timezone=policy.timezone,
+        events_available=events_available,
+        at_risk_share=at_risk_share,
+        goal_names=[g.name for g in policy.goals],
+        extra={
+            "events_unmatched": events_unmatched,
+            "clock_notes_legend": dict(NOTES),
+            "warnings": _warnings(policy, tickets, events_unmatched),
+        },
     )
 
 
@@ -519,8 +627,15 @@ def iso_utc_bytes(seconds: np.ndarray) -> np.ndarray:
     hour, rem = np.divmod(rem, 3600)
     minute, second = np.divmod(rem, 60)
     rec = np.empty(len(sec), dtype=_ISO_LAYOUT)
-    for name, value in (("c", year // 100), ("y", year % 100), ("mo", month), ("d", day), ("h", hour),
-                        ("mi", minute), ("s", second)):
+    for name, value in (
+        ("c", year // 100),
+        ("y", year % 100),
+        ("mo", month),
+        ("d", day),
+        ("h", hour),
+        ("mi", minute),
+        ("s", second),
+    ):
         rec[name] = _PAIRS[value]
     for name, char in (("s1", b"-"), ("s2", b"-"), ("s3", b"T"), ("s4", b":"), ("s5", b":"), ("z", b"Z")):
         rec[name] = char
@@ -528,12 +643,14 @@ def iso_utc_bytes(seconds: np.ndarray) -> np.ndarray:
 
 
 _PAIRS = np.array([f"{i:02d}".encode() for i in range(100)], dtype="S2")
-_ISO_LAYOUT = np.dtype({  # YYYY-MM-DDTHH:MM:SSZ as two-digit fields at their byte offsets
-    "names": ["c", "y", "s1", "mo", "s2", "d", "s3", "h", "s4", "mi", "s5", "s", "z"],
-    "formats": ["S2", "S2", "S1", "S2", "S1", "S2", "S1", "S2", "S1", "S2", "S1", "S2", "S1"],
-    "offsets": [0, 2, 4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19],
-    "itemsize": 20,
-})
+_ISO_LAYOUT = np.dtype(
+    {  # YYYY-MM-DDTHH:MM:SSZ as two-digit fields at their byte offsets
+        "names": ["c", "y", "s1", "mo", "s2", "d", "s3", "h", "s4", "mi", "s5", "s", "z"],
+        "formats": ["S2", "S2", "S1", "S2", "S1", "S2", "S1", "S2", "S1", "S2", "S1", "S2", "S1"],
+        "offsets": [0, 2, 4, 5, 7, 8, 10, 11, 13, 14, 16, 17, 19],
+        "itemsize": 20,
+    }
+)
 
 
 def _iso_array(values: pd.Series):
@@ -546,8 +663,13 @@ def _iso_array(values: pd.Series):
     data = iso_utc_bytes(secs)
     offsets = np.arange(0, 20 * (len(secs) + 1), 20, dtype=np.int32)
     bitmap = np.packbits(valid, bitorder="little")
-    return pa.StringArray.from_buffers(len(secs), pa.py_buffer(offsets), pa.py_buffer(data.tobytes()),
-                                       pa.py_buffer(bitmap.tobytes()), null_count=int((~valid).sum()))
+    return pa.StringArray.from_buffers(
+        len(secs),
+        pa.py_buffer(offsets),
+        pa.py_buffer(data.tobytes()),
+        pa.py_buffer(bitmap.tobytes()),
+        null_count=int((~valid).sum()),
+    )
 
 
 def write_outputs(result: SlaResult, out_dir: str | Path) -> dict[str, Path]:
@@ -562,12 +684,17 @@ def write_outputs(result: SlaResult, out_dir: str | Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     frame = result.tickets
     arrays = [
-        _iso_array(frame[c]) if isinstance(frame[c].dtype, pd.DatetimeTZDtype) else pa.array(frame[c], from_pandas=True)
+        _iso_array(frame[c])
+        if isinstance(frame[c].dtype, pd.DatetimeTZDtype)
+        else pa.array(frame[c], from_pandas=True)
         for c in frame.columns
     ]
     tickets_path = out / "sla_tickets.csv"
-    pacsv.write_csv(pa.table(arrays, names=[str(c) for c in frame.columns]), tickets_path,
-                    write_options=pacsv.WriteOptions(quoting_style="needed"))
+    pacsv.write_csv(
+        pa.table(arrays, names=[str(c) for c in frame.columns]),
+        tickets_path,
+        write_options=pacsv.WriteOptions(quoting_style="needed"),
+    )
     summary_path = out / "sla_summary.json"
     summary_path.write_text(json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return {"tickets": tickets_path, "summary": summary_path}

@@ -75,20 +75,33 @@ class Policy:
         return {
             "timezone": self.timezone,
             "calendars": {
-                name: (BUILTIN_24X7 if cal.always else {
-                    "hours": {WEEKDAYS[d]: [f"{_hhmm(s)}-{_hhmm(e)}" for s, e in r] for d, r in sorted(cal.hours.items())},
-                    "holidays": {
-                        "country": cal.holidays.country, "subdivision": cal.holidays.subdivision,
-                        "add": [d.isoformat() for d in cal.holidays.add],
-                        "remove": [d.isoformat() for d in cal.holidays.remove],
-                    },
-                })
+                name: (
+                    BUILTIN_24X7
+                    if cal.always
+                    else {
+                        "hours": {
+                            WEEKDAYS[d]: [f"{_hhmm(s)}-{_hhmm(e)}" for s, e in r]
+                            for d, r in sorted(cal.hours.items())
+                        },
+                        "holidays": {
+                            "country": cal.holidays.country,
+                            "subdivision": cal.holidays.subdivision,
+                            "add": [d.isoformat() for d in cal.holidays.add],
+                            "remove": [d.isoformat() for d in cal.holidays.remove],
+                        },
+                    }
+                )
                 for name, cal in self.calendars.items()
             },
             "statuses": {"pause": list(self.pause), "stop": list(self.stop), "cancel": list(self.cancel)},
             "goals": [
-                {"name": g.name, "match": {k: list(v) for k, v in g.match.items()}, "calendar": g.calendar,
-                 "first_response_s": g.first_response_s, "resolution_s": g.resolution_s}
+                {
+                    "name": g.name,
+                    "match": {k: list(v) for k, v in g.match.items()},
+                    "calendar": g.calendar,
+                    "first_response_s": g.first_response_s,
+                    "resolution_s": g.resolution_s,
+                }
                 for g in self.goals
             ],
         }
@@ -114,7 +127,7 @@ def parse_duration(value: Any) -> int:
 def _parse_range(text: Any) -> tuple[int, int]:
     m = _RANGE.match(str(text).strip()) if isinstance(text, str) else None
     if not m:
-        raise ValueError(f"expected an opening range such as \"09:00-12:30\", found {text!r}")
+        raise ValueError(f'expected an opening range such as "09:00-12:30", found {text!r}')
     h1, m1, h2, m2 = (int(x) for x in m.groups())
     if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2 != 0):
         raise ValueError(f"times go from 00:00 to 24:00, found {text!r}")
@@ -122,7 +135,7 @@ def _parse_range(text: Any) -> tuple[int, int]:
     if end <= start:
         raise ValueError(
             f"range {text!r} ends before it starts: write ranges within one day "
-            "(an overnight shift is \"18:00-24:00\" on one day and \"00:00-09:00\" on the next)"
+            '(an overnight shift is "18:00-24:00" on one day and "00:00-09:00" on the next)'
         )
     return start, end
 
@@ -148,7 +161,10 @@ class _Checker:
     def unknown_keys(self, where: str, data: dict, allowed: tuple[str, ...]) -> None:
         for key in data:
             if key not in allowed:
-                self.add(f"{where}.{key}" if where else str(key), f"unknown key (expected one of: {', '.join(allowed)})")
+                self.add(
+                    f"{where}.{key}" if where else str(key),
+                    f"unknown key (expected one of: {', '.join(allowed)})",
+                )
 
 
 def _calendar(name: str, raw: Any, chk: _Checker) -> CalendarSpec | None:
@@ -156,7 +172,10 @@ def _calendar(name: str, raw: Any, chk: _Checker) -> CalendarSpec | None:
     if isinstance(raw, str):
         if raw.strip().lower() == BUILTIN_24X7:
             return CalendarSpec(name, {d: ((0, 1440),) for d in range(7)}, always=True)
-        chk.add(where, f"expected the built-in {BUILTIN_24X7!r} or a mapping with `hours` and `holidays`, found {raw!r}")
+        chk.add(
+            where,
+            f"expected the built-in {BUILTIN_24X7!r} or a mapping with `hours` and `holidays`, found {raw!r}",
+        )
         return None
     if not isinstance(raw, dict):
         chk.add(where, "expected a mapping with `hours` (and optionally `holidays`)")
@@ -165,7 +184,10 @@ def _calendar(name: str, raw: Any, chk: _Checker) -> CalendarSpec | None:
     hours_raw = raw.get("hours")
     hours: dict[int, tuple[tuple[int, int], ...]] = {}
     if not isinstance(hours_raw, dict) or not hours_raw:
-        chk.add(f"{where}.hours", "expected weekdays (mon..sun) with their opening ranges, e.g. mon: [\"09:00-18:00\"]")
+        chk.add(
+            f"{where}.hours",
+            'expected weekdays (mon..sun) with their opening ranges, e.g. mon: ["09:00-18:00"]',
+        )
     else:
         for day, ranges in hours_raw.items():
             key = str(day).strip().lower()[:3]
@@ -178,7 +200,7 @@ def _calendar(name: str, raw: Any, chk: _Checker) -> CalendarSpec | None:
             if isinstance(ranges, str):
                 ranges = [ranges]
             if not isinstance(ranges, list):
-                chk.add(dwhere, "expected a list of ranges such as [\"09:00-12:30\", \"13:30-18:00\"]")
+                chk.add(dwhere, 'expected a list of ranges such as ["09:00-12:30", "13:30-18:00"]')
                 continue
             parsed = []
             for i, text in enumerate(ranges):
@@ -189,8 +211,11 @@ def _calendar(name: str, raw: Any, chk: _Checker) -> CalendarSpec | None:
             parsed.sort()
             for (s1, e1), (s2, e2) in zip(parsed, parsed[1:], strict=False):
                 if s2 < e1:
-                    chk.add(dwhere, f"ranges {_hhmm(s1)}-{_hhmm(e1)} and {_hhmm(s2)}-{_hhmm(e2)} overlap: "
-                                    "an hour would count twice")
+                    chk.add(
+                        dwhere,
+                        f"ranges {_hhmm(s1)}-{_hhmm(e1)} and {_hhmm(s2)}-{_hhmm(e2)} overlap: "
+                        "an hour would count twice",
+                    )
             if parsed:
                 hours[WEEKDAYS.index(key)] = tuple(parsed)
         if not hours and not any(p.startswith(f"{where}.hours.") for p in chk.problems):
@@ -200,8 +225,15 @@ def _calendar(name: str, raw: Any, chk: _Checker) -> CalendarSpec | None:
 
 
 def _long(key: str) -> str:
-    return {"mon": "monday", "tue": "tuesday", "wed": "wednesday", "thu": "thursday", "fri": "friday",
-            "sat": "saturday", "sun": "sunday"}[key]
+    return {
+        "mon": "monday",
+        "tue": "tuesday",
+        "wed": "wednesday",
+        "thu": "thursday",
+        "fri": "friday",
+        "sat": "saturday",
+        "sun": "sunday",
+    }[key]
 
 
 def _holidays(where: str, raw: Any, chk: _Checker) -> HolidaySpec | None:
@@ -226,9 +258,15 @@ def _holidays(where: str, raw: Any, chk: _Checker) -> HolidaySpec | None:
         except NotImplementedError as exc:
             if subdivision and "subdivision" in str(exc):
                 known = ", ".join(holidays.country_holidays(country).subdivisions)
-                chk.add(f"{where}.subdivision", f"unknown subdivision {subdivision!r} of {country} (expected one of: {known})")
+                chk.add(
+                    f"{where}.subdivision",
+                    f"unknown subdivision {subdivision!r} of {country} (expected one of: {known})",
+                )
             else:
-                chk.add(f"{where}.country", f"unknown country {country!r} (expected an ISO 3166 code such as FR, DE, GB)")
+                chk.add(
+                    f"{where}.country",
+                    f"unknown country {country!r} (expected an ISO 3166 code such as FR, DE, GB)",
+                )
     days: dict[str, tuple[date, ...]] = {}
     for key in ("add", "remove"):
         values = raw.get(key) or []
@@ -264,7 +302,9 @@ def _statuses(raw: Any, chk: _Checker) -> dict[str, tuple[str, ...]]:
         for i, v in enumerate(values):
             s = str(v).strip().lower()
             if s not in STATUSES:
-                chk.add(f"statuses.{key}[{i}]", f"unknown status {v!r} (expected one of: {', '.join(STATUSES)})")
+                chk.add(
+                    f"statuses.{key}[{i}]", f"unknown status {v!r} (expected one of: {', '.join(STATUSES)})"
+                )
             else:
                 good.append(s)
         out[key] = tuple(good)
@@ -272,7 +312,10 @@ def _statuses(raw: Any, chk: _Checker) -> dict[str, tuple[str, ...]]:
     for key in ("pause", "stop", "cancel"):
         for s in out[key]:
             if s in seen:
-                chk.add(f"statuses.{key}", f"status {s!r} is already listed under {seen[s]!r}: a status has one role")
+                chk.add(
+                    f"statuses.{key}",
+                    f"status {s!r} is already listed under {seen[s]!r}: a status has one role",
+                )
             seen[s] = key
     if not out["stop"]:
         chk.add("statuses.stop", "at least one stop status is needed, or no resolution clock ever stops")
@@ -293,18 +336,28 @@ def _goal(i: int, raw: Any, calendars: dict[str, CalendarSpec], chk: _Checker) -
     if match_raw is None:
         match_raw = {}
     if not isinstance(match_raw, dict):
-        chk.add(f"{where}.match", "expected a mapping column -> value or list of values ({} matches every ticket)")
+        chk.add(
+            f"{where}.match", "expected a mapping column -> value or list of values ({} matches every ticket)"
+        )
     else:
         for col, val in match_raw.items():
             vals = val if isinstance(val, list) else [val]
             if not vals:
                 chk.add(f"{where}.match.{col}", "an empty list matches no ticket")
-            match[str(col)] = tuple(None if v is None or str(v).strip() == "" else str(v).strip() for v in vals)
+            match[str(col)] = tuple(
+                None if v is None or str(v).strip() == "" else str(v).strip() for v in vals
+            )
     cal = str(raw.get("calendar") or "").strip()
     if not cal:
-        chk.add(f"{where}.calendar", f"every goal needs a calendar (one of: {', '.join(calendars) or 'none defined'}, or {BUILTIN_24X7})")
+        chk.add(
+            f"{where}.calendar",
+            f"every goal needs a calendar (one of: {', '.join(calendars) or 'none defined'}, or {BUILTIN_24X7})",
+        )
     elif cal not in calendars and cal != BUILTIN_24X7:
-        chk.add(f"{where}.calendar", f"unknown calendar {cal!r} (expected one of: {', '.join([*calendars, BUILTIN_24X7])})")
+        chk.add(
+            f"{where}.calendar",
+            f"unknown calendar {cal!r} (expected one of: {', '.join([*calendars, BUILTIN_24X7])})",
+        )
     targets: dict[str, int | None] = {}
     for key in ("first_response", "resolution"):
         value = raw.get(key)
@@ -363,7 +416,10 @@ def load_policy(source: str | Path | dict, *, default_timezone: str | None = Non
         if cal is not None:
             calendars[str(cname)] = cal
     if BUILTIN_24X7 not in calendars:
-        calendars_all = {**calendars, BUILTIN_24X7: CalendarSpec(BUILTIN_24X7, {d: ((0, 1440),) for d in range(7)}, always=True)}
+        calendars_all = {
+            **calendars,
+            BUILTIN_24X7: CalendarSpec(BUILTIN_24X7, {d: ((0, 1440),) for d in range(7)}, always=True),
+        }
     else:
         calendars_all = calendars
 
@@ -375,7 +431,9 @@ def load_policy(source: str | Path | dict, *, default_timezone: str | None = Non
         chk.add("goals", "expected a list of goals (the first whose `match` fits a ticket applies)")
     else:
         for i, graw in enumerate(goals_raw):
-            goal = _goal(i, graw, {k: v for k, v in cals_raw.items()} if isinstance(cals_raw, dict) else {}, chk)
+            goal = _goal(
+                i, graw, {k: v for k, v in cals_raw.items()} if isinstance(cals_raw, dict) else {}, chk
+            )
             if goal is not None:
                 goals.append(goal)
         names = [g.name for g in goals if g.name]
@@ -384,4 +442,12 @@ def load_policy(source: str | Path | dict, *, default_timezone: str | None = Non
 
     if chk.problems:
         raise ConfigError(name, chk.problems)
-    return Policy(str(tz), calendars_all, statuses["pause"], statuses["stop"], statuses["cancel"], tuple(goals), source=name)
+    return Policy(
+        str(tz),
+        calendars_all,
+        statuses["pause"],
+        statuses["stop"],
+        statuses["cancel"],
+        tuple(goals),
+        source=name,
+    )

@@ -60,8 +60,13 @@ def _keys(tickets: pd.DataFrame, column: str) -> tuple[np.ndarray, list[str]]:
     return codes, [*labels, "none"]
 
 
-def group_quantiles(group: np.ndarray, values: np.ndarray, n_groups: int, qs: tuple[float, ...],
-                    by_value: np.ndarray | None = None) -> np.ndarray:
+def group_quantiles(
+    group: np.ndarray,
+    values: np.ndarray,
+    n_groups: int,
+    qs: tuple[float, ...],
+    by_value: np.ndarray | None = None,
+) -> np.ndarray:
     """Quantiles of `values` per group (linear interpolation, as numpy/pandas), NaN for empty groups.
 
     Values are sorted once, then a stable sort by group keeps each group's values in order; every group's
@@ -107,12 +112,20 @@ class _Clock:
 def _clock_arrays(tickets: pd.DataFrame, clock: str) -> _Clock:
     done_col = "first_response_used_at" if clock == "first_response" else "resolved_used_at"
     elapsed = tickets[f"{clock}_elapsed_s"].to_numpy(dtype=np.float64, na_value=np.nan)
-    return _Clock(_codes(tickets[f"{clock}_state"], STATES), elapsed,
-                  tickets[done_col].notna().to_numpy(dtype=bool) & ~np.isnan(elapsed))
+    return _Clock(
+        _codes(tickets[f"{clock}_state"], STATES),
+        elapsed,
+        tickets[done_col].notna().to_numpy(dtype=bool) & ~np.isnan(elapsed),
+    )
 
 
-def group_figures(tickets: pd.DataFrame, codes: np.ndarray, labels: list[str],
-                  order: list[str] | None = None, clocks: dict[str, _Clock] | None = None) -> list[dict[str, Any]]:
+def group_figures(
+    tickets: pd.DataFrame,
+    codes: np.ndarray,
+    labels: list[str],
+    order: list[str] | None = None,
+    clocks: dict[str, _Clock] | None = None,
+) -> list[dict[str, Any]]:
     """GROUP dicts (docs/architecture.md) for every label; cancelled tickets are counted apart."""
     clocks = clocks or {c: _clock_arrays(tickets, c) for c in ("first_response", "resolution")}
     g = len(labels)
@@ -133,8 +146,12 @@ def group_figures(tickets: pd.DataFrame, codes: np.ndarray, labels: list[str],
     present.sort(key=lambda i: (rank.get(labels[i], len(rank)), -int(sizes[i]), labels[i]))
     out = []
     for i in present:  # one iteration per group (a handful), never per ticket
-        group: dict[str, Any] = {"key": labels[i], "tickets": int(sizes[i]), "cancelled": int(n_cancelled[i]),
-                                 "reopened": int(reopened[i])}
+        group: dict[str, Any] = {
+            "key": labels[i],
+            "tickets": int(sizes[i]),
+            "cancelled": int(n_cancelled[i]),
+            "reopened": int(reopened[i]),
+        }
         for name, (counts, q) in per_clock.items():
             group[name] = _clock({s: int(counts[i, STATES.index(s)]) for s in CLOCK_STATES}, q[i])
         out.append(group)
@@ -151,8 +168,15 @@ def _clock(counts: dict[str, int], q: np.ndarray | None) -> dict[str, Any]:
 
 
 def summarise(
-    tickets: pd.DataFrame, *, period: Period, as_of_s: int, timezone: str, events_available: bool,
-    at_risk_share: float, goal_names: list[str] | None = None, extra: dict[str, Any] | None = None,
+    tickets: pd.DataFrame,
+    *,
+    period: Period,
+    as_of_s: int,
+    timezone: str,
+    events_available: bool,
+    at_risk_share: float,
+    goal_names: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`sla_summary.json` from the per-ticket frame of `engine.compute_sla` (tickets in scope only)."""
     clocks = {c: _clock_arrays(tickets, c) for c in ("first_response", "resolution")}
@@ -162,9 +186,16 @@ def summarise(
     live = ~cancelled
     n_live = int(live.sum())
     overall = group_figures(tickets, np.zeros(len(tickets), np.int64), ["all"], clocks=clocks)
-    overall_group = overall[0] if overall else {
-        "tickets": 0, "cancelled": 0, "reopened": 0,
-        **{c: _clock({}, None) for c in ("first_response", "resolution")}}
+    overall_group = (
+        overall[0]
+        if overall
+        else {
+            "tickets": 0,
+            "cancelled": 0,
+            "reopened": 0,
+            **{c: _clock({}, None) for c in ("first_response", "resolution")},
+        }
+    )
     overall_group.pop("key", None)
 
     def by(column: str, order: list[str] | None = None) -> list[dict[str, Any]]:
@@ -172,7 +203,9 @@ def summarise(
         return group_figures(tickets, codes, labels, order=order, clocks=clocks)
 
     prio_codes, prio_labels = _keys(tickets, "priority")
-    no_priority = int((live & (prio_codes == (prio_labels.index("none") if "none" in prio_labels else -2))).sum())
+    no_priority = int(
+        (live & (prio_codes == (prio_labels.index("none") if "none" in prio_labels else -2))).sum()
+    )
     history = tickets["history"].to_numpy(dtype=bool)
     reopened = tickets["reopened"].to_numpy(dtype=bool)
     open_live = tickets["is_open"].to_numpy(dtype=bool) & live
@@ -184,7 +217,8 @@ def summarise(
             sel &= ages < hi * 86400
         buckets.append({"bucket": label, "count": int(sel.sum())})
     past = np.isin(res_state, [STATES.index("open_breached"), STATES.index("breached")]) | (
-        fr_state == STATES.index("open_breached"))
+        fr_state == STATES.index("open_breached")
+    )
     open_breached = int((open_live & past).sum())
     as_of = pd.Timestamp(as_of_s, unit="s", tz="UTC").tz_convert(timezone)
     with_history = live & history
@@ -199,15 +233,18 @@ def summarise(
         "unknown": int((res_state == STATES.index("unknown")).sum()),
         "no_priority_share": _num(no_priority / n_live, 4) if n_live else None,
         "no_priority": no_priority,
-        "reopen_rate": (_num(reopened[with_history].mean(), 4)
-                        if events_available and bool(with_history.any()) else None),
+        "reopen_rate": (
+            _num(reopened[with_history].mean(), 4) if events_available and bool(with_history.any()) else None
+        ),
         "reopened": int((reopened & live).sum()),
         "open_breached": open_breached,
         "at_risk": int((tickets["at_risk"].to_numpy(dtype=bool) & live).sum()),
         "at_risk_share": float(at_risk_share),
         "overall": overall_group,
         "by_goal": by("goal", order=[*(goal_names or []), "none"]),
-        "by_priority": group_figures(tickets, prio_codes, prio_labels, order=list(PRIORITY_ORDER), clocks=clocks),
+        "by_priority": group_figures(
+            tickets, prio_codes, prio_labels, order=list(PRIORITY_ORDER), clocks=clocks
+        ),
         "by_department": by("department"),
         "by_category": by("category"),
         "backlog": {"open": int(open_live.sum()), "age_buckets": buckets},
