@@ -22,25 +22,31 @@ SEED = 20261127
 
 def tickets(n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    created = pd.Timestamp("2026-01-01T00:00:00Z") + pd.to_timedelta(rng.integers(0, 200 * 86400, n), unit="s")
+    created = pd.Timestamp("2026-01-01T00:00:00Z") + pd.to_timedelta(
+        rng.integers(0, 200 * 86400, n), unit="s"
+    )
     first = created + pd.to_timedelta(rng.integers(60, 86400, n), unit="s")
     resolved = first + pd.to_timedelta(rng.integers(60, 5 * 86400, n), unit="s")
-    status = rng.choice(["new", "open", "pending", "resolved", "closed", "cancelled"], n, p=[.05, .1, .05, .3, .45, .05])
+    status = rng.choice(
+        ["new", "open", "pending", "resolved", "closed", "cancelled"], n, p=[0.05, 0.1, 0.05, 0.3, 0.45, 0.05]
+    )
     done = np.isin(status, ["resolved", "closed"])
     priority = pd.Series(rng.choice(["P1", "P2", "P3", "P4", "P5"], n), dtype="string")
     department = pd.Series(rng.choice(["IT", "Finance", "Sales", "HR", "Ops"], n), dtype="string")
-    return pd.DataFrame({
-        "ticket_id": pd.Series(np.char.add("INC", np.arange(n).astype(str)), dtype="string"),
-        "created_at": created,
-        "status": pd.Series(status, dtype="string"),
-        "priority": priority.mask(rng.random(n) < 0.10),  # 10 % without priority (under the 50 % default)
-        "first_response_at": pd.Series(first).where(status != "new"),
-        "resolved_at": pd.Series(resolved).where(done),
-        "closed_at": pd.Series(resolved + pd.Timedelta("1D")).where(status == "closed"),
-        "department": department.mask(rng.random(n) < 0.01),  # 1 % without department (under 2 %)
-        "category": pd.Series(rng.choice(["hardware", "software", "access"], n), dtype="string"),
-        "title": pd.Series(np.char.add("Ticket ", np.arange(n).astype(str)), dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            "ticket_id": pd.Series(np.char.add("INC", np.arange(n).astype(str)), dtype="string"),
+            "created_at": created,
+            "status": pd.Series(status, dtype="string"),
+            "priority": priority.mask(rng.random(n) < 0.10),  # 10 % without priority (under the 50 % default)
+            "first_response_at": pd.Series(first).where(status != "new"),
+            "resolved_at": pd.Series(resolved).where(done),
+            "closed_at": pd.Series(resolved + pd.Timedelta("1D")).where(status == "closed"),
+            "department": department.mask(rng.random(n) < 0.01),  # 1 % without department (under 2 %)
+            "category": pd.Series(rng.choice(["hardware", "software", "access"], n), dtype="string"),
+            "title": pd.Series(np.char.add("Ticket ", np.arange(n).astype(str)), dtype="string"),
+        }
+    )
 
 
 def main() -> int:
@@ -67,12 +73,18 @@ def main() -> int:
     defect_s, defect_cpu = time.perf_counter() - start, time.process_time() - cpu
 
     print(f"great_expectations import: {import_s:.2f} s (once per process, not counted)")
-    print(f"clean    {N:,} tickets: cpu {clean_cpu:.2f} s ({N / clean_cpu:,.0f} rows/s), wall {clean_s:.2f} s "
-          f"({N / clean_s:,.0f} rows/s)  verdict={report.verdict}  expectations={len(report.outcomes)}")
-    print(f"defects  {N:,} tickets: cpu {defect_cpu:.2f} s ({N / defect_cpu:,.0f} rows/s), wall {defect_s:.2f} s "
-          f"({N / defect_s:,.0f} rows/s)  verdict={bad_report.verdict}  rows_failed={len(bad_report.rows_failed)}")
-    print(f"target <= {TARGET_S:.0f} cpu s: clean ratio {clean_cpu / TARGET_S:.2f}, "
-          f"defects ratio {defect_cpu / TARGET_S:.2f}")
+    print(
+        f"clean    {N:,} tickets: cpu {clean_cpu:.2f} s ({N / clean_cpu:,.0f} rows/s), wall {clean_s:.2f} s "
+        f"({N / clean_s:,.0f} rows/s)  verdict={report.verdict}  expectations={len(report.outcomes)}"
+    )
+    print(
+        f"defects  {N:,} tickets: cpu {defect_cpu:.2f} s ({N / defect_cpu:,.0f} rows/s), wall {defect_s:.2f} s "
+        f"({N / defect_s:,.0f} rows/s)  verdict={bad_report.verdict}  rows_failed={len(bad_report.rows_failed)}"
+    )
+    print(
+        f"target <= {TARGET_S:.0f} cpu s: clean ratio {clean_cpu / TARGET_S:.2f}, "
+        f"defects ratio {defect_cpu / TARGET_S:.2f}"
+    )
 
     ok = True
     if report.verdict != "pass":

@@ -19,12 +19,14 @@ AS_OF = "2026-11-27T12:00:00Z"
 
 def _tickets(n: int) -> pd.DataFrame:
     """n valid tickets, one an hour from 1 July 2026, all open, in IT."""
-    return pd.DataFrame({
-        "ticket_id": pd.Series([f"T{i}" for i in range(n)], dtype="string"),
-        "created_at": pd.Timestamp("2026-07-01T00:00:00Z") + pd.to_timedelta(np.arange(n), unit="h"),
-        "status": pd.Series(["open"] * n, dtype="string"),
-        "department": pd.Series(["IT"] * n, dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            "ticket_id": pd.Series([f"T{i}" for i in range(n)], dtype="string"),
+            "created_at": pd.Timestamp("2026-07-01T00:00:00Z") + pd.to_timedelta(np.arange(n), unit="h"),
+            "status": pd.Series(["open"] * n, dtype="string"),
+            "department": pd.Series(["IT"] * n, dtype="string"),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +112,15 @@ def test_data_quality_json_has_the_documented_shape_and_the_worst_verdict(tmp_pa
     assert {"kind", "source", "rows", "quarantined", "verdict", "expectations"} <= set(entry)
     assert entry["rows"] == 1001 and entry["source"] == "big.csv"
     status = next(e for e in entry["expectations"] if e["id"] == "tickets.status.allowed")
-    assert {"id", "description", "severity", "success", "unexpected_count", "unexpected_percent", "examples"} <= set(status)
+    assert {
+        "id",
+        "description",
+        "severity",
+        "success",
+        "unexpected_count",
+        "unexpected_percent",
+        "examples",
+    } <= set(status)
     assert status["unexpected_count"] == 25
     assert status["unexpected_percent"] == pytest.approx(25 / 1001 * 100, abs=1e-3)
     assert status["examples"][0] == {"row": 7, "ticket_id": "T5", "status": "wip"}
@@ -150,8 +160,11 @@ def test_evidence_leaves_free_text_out():
 
 def test_quarantine_of_a_file_as_read_keeps_its_rows(tmp_path):
     path = tmp_path / "licences.csv"
-    path.write_text("tool,seats,cost_per_seat_month,currency\ncrm,10,5,EUR\nzoom,-1,5,EUR\n" +
-                    "".join(f"tool{i},1,1,EUR\n" for i in range(30)), encoding="utf-8")
+    path.write_text(
+        "tool,seats,cost_per_seat_month,currency\ncrm,10,5,EUR\nzoom,-1,5,EUR\n"
+        + "".join(f"tool{i},1,1,EUR\n" for i in range(30)),
+        encoding="utf-8",
+    )
     df = read_canonical(path, "licences")
     result = quarantine(df, validate("licences", df, as_of=AS_OF))
     # 1 of 32 = 3.1 % <= 5 %: zoom (row 3) is set aside

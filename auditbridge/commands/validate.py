@@ -22,16 +22,30 @@ _MARK = {"blocking": "FAIL", "warning": "WARN"}
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="canonical CSV or Parquet file")
     parser.add_argument("--kind", required=True, choices=KINDS, help="the dataset kind of FILE")
-    parser.add_argument("--timezone", default=None,
-                        help="zone of naive timestamps in the file (without it they are refused)")
-    parser.add_argument("--threshold", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a threshold, e.g. tickets.department_missing_max=0.05 (or 5%%); repeatable")
+    parser.add_argument(
+        "--timezone", default=None, help="zone of naive timestamps in the file (without it they are refused)"
+    )
+    parser.add_argument(
+        "--threshold",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a threshold, e.g. tickets.department_missing_max=0.05 (or 5%%); repeatable",
+    )
     parser.add_argument("--config", metavar="FILE", help="audit.yaml whose validation.thresholds apply")
-    parser.add_argument("--licences", metavar="FILE", help="licence inventory: assignments' tools must be in it")
-    parser.add_argument("--directory", metavar="FILE", help="directory: users of usage/assignments should be in it")
+    parser.add_argument(
+        "--licences", metavar="FILE", help="licence inventory: assignments' tools must be in it"
+    )
+    parser.add_argument(
+        "--directory", metavar="FILE", help="directory: users of usage/assignments should be in it"
+    )
     parser.add_argument("--tickets", metavar="FILE", help="tickets: ticket_events' tickets should be in it")
-    parser.add_argument("--evidence", metavar="FILE", help="write the failing rows (row, failed, columns) to this CSV")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON (data-quality.json's format)")
+    parser.add_argument(
+        "--evidence", metavar="FILE", help="write the failing rows (row, failed, columns) to this CSV"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the report as JSON (data-quality.json's format)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,9 +63,15 @@ def run(args: argparse.Namespace) -> int:
     thresholds_with_defaults(thresholds)  # refuse unknown names before reading anything
 
     df = read_canonical(args.file, args.kind, timezone=args.timezone)
-    reference = {kind: read_canonical(path, kind, timezone=args.timezone)
-                 for kind, path in (("licences", args.licences), ("directory", args.directory),
-                                    ("tickets", args.tickets)) if path}
+    reference = {
+        kind: read_canonical(path, kind, timezone=args.timezone)
+        for kind, path in (
+            ("licences", args.licences),
+            ("directory", args.directory),
+            ("tickets", args.tickets),
+        )
+        if path
+    }
     from tasks.validate.api import data_quality, validate
 
     with console.step(f"validating {args.file} as {args.kind}"):
@@ -79,8 +99,10 @@ def render(report) -> list[str]:
     """Human-readable lines: a headline, then one block per failed expectation with examples."""
     failed = report.failed
     blocking = sum(1 for o in failed if o.severity == "blocking")
-    headline = (f"{report.source}: {report.rows:,} {report.kind} rows, {len(report.outcomes)} expectations: "
-                f"{report.verdict.upper()}")
+    headline = (
+        f"{report.source}: {report.rows:,} {report.kind} rows, {len(report.outcomes)} expectations: "
+        f"{report.verdict.upper()}"
+    )
     if failed:
         headline += f" ({blocking} blocking and {len(failed) - blocking} warning expectation(s) failed)"
     lines = [headline]
@@ -92,7 +114,9 @@ def render(report) -> list[str]:
                 count += f" ({o.unexpected_percent:.3g} %)"
         lines.append(f"  {_MARK[o.severity]} {o.id}{count}; expected {o.description}")
         if o.examples:
-            shown = "; ".join(", ".join(f"{k} {v}" if k == "row" else f"{k}={v}" for k, v in ex.items())
-                              for ex in o.examples)
+            shown = "; ".join(
+                ", ".join(f"{k} {v}" if k == "row" else f"{k}={v}" for k, v in ex.items())
+                for ex in o.examples
+            )
             lines.append(f"       e.g. {shown}")
     return lines

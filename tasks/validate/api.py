@@ -41,8 +41,14 @@ from tasks.validate.suites import (
 
 EXAMPLES = 5  # offending values shown per failed expectation
 _PARTIAL = 20  # failing rows GX reports in the first pass; more triggers the COMPLETE pass
-KEY_COLUMN = {"tickets": "ticket_id", "ticket_events": "ticket_id", "usage": "user", "licences": "tool",
-              "assignments": "user", "directory": "user"}
+KEY_COLUMN = {
+    "tickets": "ticket_id",
+    "ticket_events": "ticket_id",
+    "usage": "user",
+    "licences": "tool",
+    "assignments": "user",
+    "directory": "user",
+}
 HEADER_ROWS = 1  # evidence rows are numbered as a spreadsheet user counts them: header is row 1
 
 
@@ -64,10 +70,15 @@ class Outcome:
 
     def to_dict(self) -> dict[str, Any]:
         out = {
-            "id": self.id, "description": self.description, "severity": self.severity,
-            "row_level": self.row_level, "success": self.success,
+            "id": self.id,
+            "description": self.description,
+            "severity": self.severity,
+            "row_level": self.row_level,
+            "success": self.success,
             "unexpected_count": self.unexpected_count,
-            "unexpected_percent": None if self.unexpected_percent is None else round(self.unexpected_percent, 4),
+            "unexpected_percent": None
+            if self.unexpected_percent is None
+            else round(self.unexpected_percent, 4),
             "examples": self.examples,
         }
         if self.threshold is not None:
@@ -85,7 +96,8 @@ class ValidationReport:
     outcomes: list[Outcome]
     skipped: list[Skipped]
     thresholds: Mapping[str, float]
-    index: pd.Index = field(repr=False)  # the validated frame's index, to map failing positions back to labels
+    # the validated frame's index, to map failing positions back to labels
+    index: pd.Index = field(repr=False)
     quarantined: int = 0
 
     @property
@@ -139,7 +151,10 @@ class ValidationReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "kind": self.kind, "source": self.source, "rows": self.rows, "quarantined": self.quarantined,
+            "kind": self.kind,
+            "source": self.source,
+            "rows": self.rows,
+            "quarantined": self.quarantined,
             "verdict": self.verdict,
             "expectations": [o.to_dict() for o in self.outcomes],
             "skipped": [{"id": s.id, "reason": s.reason} for s in self.skipped],
@@ -169,8 +184,11 @@ def _gx_frame(df: pd.DataFrame, planned: list[PlannedCheck]) -> pd.DataFrame:
     data: dict[str, Any] = {}
     for col in wanted:
         values = df[col]
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) \
-                and isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
+        if (
+            pd.api.types.is_numeric_dtype(values)
+            and not pd.api.types.is_bool_dtype(values)
+            and isinstance(values.dtype, pd.api.extensions.ExtensionDtype)
+        ):
             values = values.astype("float64")
         data[col] = values.array
     for p in planned:
@@ -181,8 +199,13 @@ def _gx_frame(df: pd.DataFrame, planned: list[PlannedCheck]) -> pd.DataFrame:
 
 def _columns_read(p: PlannedCheck) -> tuple[str, ...]:
     """Every column an expectation reads: its own, its pair or list, the row condition's, derived ones."""
-    names = [*p.check.columns, p.kwargs.get("column"), p.kwargs.get("column_A"), p.kwargs.get("column_B"),
-             *p.kwargs.get("column_list", [])]
+    names = [
+        *p.check.columns,
+        p.kwargs.get("column"),
+        p.kwargs.get("column_A"),
+        p.kwargs.get("column_B"),
+        *p.kwargs.get("column_list", []),
+    ]
     return tuple(dict.fromkeys(n for n in names if n))
 
 
@@ -235,12 +258,20 @@ def _run_gx(df: pd.DataFrame, planned: list[PlannedCheck], result_format: str) -
         batch = source.add_dataframe_asset(f"frame{n}").add_batch_definition_whole_dataframe("whole")
         suite = context.suites.add(gx.ExpectationSuite(name=f"suite{n}"))
         for p in members:
-            suite.add_expectation(getattr(gxe, p.check.expectation)(**p.kwargs, meta={"auditbridge_id": p.id}))
-        definition = context.validation_definitions.add(gx.ValidationDefinition(name=f"run{n}", data=batch, suite=suite))
+            suite.add_expectation(
+                getattr(gxe, p.check.expectation)(**p.kwargs, meta={"auditbridge_id": p.id})
+            )
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"run{n}", data=batch, suite=suite)
+        )
         result = definition.run(
             batch_parameters={"dataframe": _gx_frame(df, members)},
-            result_format={"result_format": result_format, "partial_unexpected_count": _PARTIAL,
-                           "include_unexpected_rows": False, "return_unexpected_index_query": False},
+            result_format={
+                "result_format": result_format,
+                "partial_unexpected_count": _PARTIAL,
+                "include_unexpected_rows": False,
+                "return_unexpected_index_query": False,
+            },
         )
         results.update({r.expectation_config.meta["auditbridge_id"]: r for r in result.results})
     return results
@@ -260,9 +291,19 @@ def _show(value: Any) -> str:
 def _examples(kind: str, df: pd.DataFrame, p: PlannedCheck, positions: list[int]) -> list[dict[str, Any]]:
     """A few offending rows as the user can find them: row number, the row's key, the offending value(s)."""
     key = KEY_COLUMN[kind]
-    shown_cols = list(dict.fromkeys(c for c in (p.kwargs.get("column"), p.kwargs.get("column_A"),
-                                                 p.kwargs.get("column_B"), *p.kwargs.get("column_list", []),
-                                                 *p.check.columns) if c))
+    shown_cols = list(
+        dict.fromkeys(
+            c
+            for c in (
+                p.kwargs.get("column"),
+                p.kwargs.get("column_A"),
+                p.kwargs.get("column_B"),
+                *p.kwargs.get("column_list", []),
+                *p.check.columns,
+            )
+            if c
+        )
+    )
     out = []
     for pos in positions[:EXAMPLES]:
         row = df.iloc[int(pos)]
@@ -281,15 +322,26 @@ def _examples(kind: str, df: pd.DataFrame, p: PlannedCheck, positions: list[int]
 def _dtype_outcome(df: pd.DataFrame, p: PlannedCheck) -> Outcome:
     col = p.kwargs["column"]
     ok = TYPES[p.kwargs["expected"]][0](df[col].dtype)
-    return Outcome(id=p.id, description=p.description, severity=p.check.severity, row_level=False, success=ok,
-                   examples=[] if ok else [{"observed": str(df[col].dtype)}])
+    return Outcome(
+        id=p.id,
+        description=p.description,
+        severity=p.check.severity,
+        row_level=False,
+        success=ok,
+        examples=[] if ok else [{"observed": str(df[col].dtype)}],
+    )
 
 
 def _outcome(kind: str, df: pd.DataFrame, p: PlannedCheck, result: Any) -> Outcome:
     res = result.result or {}
     info = result.exception_info or {}
-    base = dict(id=p.id, description=p.description, severity=p.check.severity, row_level=p.check.row_level,
-                threshold=p.threshold_value)
+    base = dict(
+        id=p.id,
+        description=p.description,
+        severity=p.check.severity,
+        row_level=p.check.row_level,
+        threshold=p.threshold_value,
+    )
     if info.get("raised_exception"):
         message = str(info.get("exception_message") or "the expectation could not be evaluated")
         return Outcome(**base, success=False, examples=[{"error": message.splitlines()[0][:300]}])
@@ -302,7 +354,9 @@ def _outcome(kind: str, df: pd.DataFrame, p: PlannedCheck, result: Any) -> Outco
     partial = [int(i) for i in res.get("partial_unexpected_index_list") or []]
     positions = np.asarray(partial, dtype="int64") if count and len(partial) >= count else None
     return Outcome(
-        **base, success=success, unexpected_count=count,
+        **base,
+        success=success,
+        unexpected_count=count,
         unexpected_percent=float(res.get("unexpected_percent") or 0.0),
         examples=[] if success else _examples(kind, df, p, partial),
         positions=positions if p.check.row_level else None,
@@ -334,24 +388,42 @@ def validate(
     index = df.index
     df = df.reset_index(drop=True)  # derivations and examples work by position
     merged = thresholds_with_defaults(thresholds)
-    ctx = SuiteContext(kind=kind, columns=frozenset(df.columns), as_of=_as_utc(as_of), thresholds=merged,
-                       reference=dict(reference or {}))
+    ctx = SuiteContext(
+        kind=kind,
+        columns=frozenset(df.columns),
+        as_of=_as_utc(as_of),
+        thresholds=merged,
+        reference=dict(reference or {}),
+    )
     checks, skipped = plan(kind, df, ctx)
     outcomes = {p.id: _dtype_outcome(df, p) for p in checks if p.check.expectation == DTYPE}
     planned = [p for p in checks if p.check.expectation != DTYPE]
     results = _run_gx(df, planned, "SUMMARY")
     outcomes.update({p.id: _outcome(kind, df, p, results[p.id]) for p in planned})
 
-    incomplete = [p for p in planned if p.check.row_level and not outcomes[p.id].success
-                  and outcomes[p.id].unexpected_count and outcomes[p.id].positions is None]
+    incomplete = [
+        p
+        for p in planned
+        if p.check.row_level
+        and not outcomes[p.id].success
+        and outcomes[p.id].unexpected_count
+        and outcomes[p.id].positions is None
+    ]
     if incomplete:
         complete = _run_gx(df, incomplete, "COMPLETE")
         for p in incomplete:
             index_list = complete[p.id].result.get("unexpected_index_list") or []
             outcomes[p.id] = replace(outcomes[p.id], positions=np.asarray(index_list, dtype="int64"))
 
-    return ValidationReport(kind=kind, source=source, rows=len(df), outcomes=[outcomes[p.id] for p in checks],
-                            skipped=skipped, thresholds=merged, index=index)
+    return ValidationReport(
+        kind=kind,
+        source=source,
+        rows=len(df),
+        outcomes=[outcomes[p.id] for p in checks],
+        skipped=skipped,
+        thresholds=merged,
+        index=index,
+    )
 
 
 def quarantine(df: pd.DataFrame, report: ValidationReport) -> QuarantineResult:
@@ -370,20 +442,31 @@ def quarantine(df: pd.DataFrame, report: ValidationReport) -> QuarantineResult:
     share = len(labels) / max(report.rows, 1)
     outcomes = list(report.outcomes)
     if share > limit or len(labels) == report.rows:
-        outcomes.append(Outcome(
-            id=f"{report.kind}.quarantine", severity="blocking", row_level=False, success=False,
-            description=f"at most {limit * 100:.4g} % of rows may be set aside ({name})",
-            unexpected_count=len(labels), unexpected_percent=share * 100, threshold=limit,
-        ))
+        outcomes.append(
+            Outcome(
+                id=f"{report.kind}.quarantine",
+                severity="blocking",
+                row_level=False,
+                success=False,
+                description=f"at most {limit * 100:.4g} % of rows may be set aside ({name})",
+                unexpected_count=len(labels),
+                unexpected_percent=share * 100,
+                threshold=limit,
+            )
+        )
         return QuarantineResult(df, df.iloc[:0], replace(report, outcomes=outcomes))
-    outcomes = [replace(o, quarantined=True) if (not o.success and o.row_level and o.severity == "blocking") else o
-                for o in outcomes]
+    outcomes = [
+        replace(o, quarantined=True) if (not o.success and o.row_level and o.severity == "blocking") else o
+        for o in outcomes
+    ]
     keep = np.ones(len(df), dtype=bool)
     keep[report.positions_failed()] = False  # by position: the index may repeat labels
     return QuarantineResult(df[keep], df[~keep], replace(report, outcomes=outcomes, quarantined=len(labels)))
 
 
-def data_quality(reports: list[ValidationReport], quarantined_counts: Mapping[str, int] | None = None) -> dict:
+def data_quality(
+    reports: list[ValidationReport], quarantined_counts: Mapping[str, int] | None = None
+) -> dict:
     """`data-quality.json`: the run's verdict (the worst dataset's) and every dataset's expectations.
 
     `quarantined_counts` (by kind) are rows set aside before validation (by ingestion's row checks): they are
@@ -411,10 +494,14 @@ def refusal(reports: list[ValidationReport]) -> DataError | None:
                 continue
             example = o.examples[0] if o.examples else {}
             count = f"{o.unexpected_count} row(s) fail" if o.unexpected_count is not None else "failed"
-            problems.append(Problem(
-                report.source or report.kind, f"[{o.id}] {count}: expected {o.description}",
-                row=example.get("row"), value=", ".join(f"{k}={v}" for k, v in example.items() if k != "row") or None,
-            ))
+            problems.append(
+                Problem(
+                    report.source or report.kind,
+                    f"[{o.id}] {count}: expected {o.description}",
+                    row=example.get("row"),
+                    value=", ".join(f"{k}={v}" for k, v in example.items() if k != "row") or None,
+                )
+            )
     return DataError(problems) if problems else None
 
 
@@ -423,9 +510,13 @@ def parse_threshold(text: str) -> tuple[str, float]:
     name, sep, raw = text.partition("=")
     name, raw = name.strip(), raw.strip()
     if not sep or not name or not raw:
-        raise UsageError(f"--threshold {text!r}: expected NAME=VALUE, e.g. tickets.department_missing_max=0.02")
+        raise UsageError(
+            f"--threshold {text!r}: expected NAME=VALUE, e.g. tickets.department_missing_max=0.02"
+        )
     try:
         value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
     except ValueError:
-        raise UsageError(f"--threshold {text!r}: {raw!r} is not a number (expected e.g. 0.02 or 2%)") from None
+        raise UsageError(
+            f"--threshold {text!r}: {raw!r} is not a number (expected e.g. 0.02 or 2%)"
+        ) from None
     return name, value

@@ -76,12 +76,16 @@ def table_rows(data_quality: dict) -> list[dict]:
     rows = []
     for ds in data_quality["datasets"]:
         for e in ds["expectations"]:
-            rows.append({
-                "dataset": ds["kind"], "expectation": e["id"], "severity": e["severity"],
-                "result": _result(e),
-                "failing rows": "" if e["unexpected_count"] is None else e["unexpected_count"],
-                "percent": "" if e["unexpected_percent"] is None else e["unexpected_percent"],
-            })
+            rows.append(
+                {
+                    "dataset": ds["kind"],
+                    "expectation": e["id"],
+                    "severity": e["severity"],
+                    "result": _result(e),
+                    "failing rows": "" if e["unexpected_count"] is None else e["unexpected_count"],
+                    "percent": "" if e["unexpected_percent"] is None else e["unexpected_percent"],
+                }
+            )
     return rows
 
 
@@ -91,13 +95,21 @@ def markdown(data_quality: dict) -> str:
     lines += ["| dataset | rows | quarantined | verdict |", "|---|---:|---:|---|"]
     for ds in data_quality["datasets"]:
         lines.append(f"| {_cell(ds['kind'])} | {ds['rows']} | {ds['quarantined']} | {ds['verdict']} |")
-    failed = [(ds["kind"], e) for ds in data_quality["datasets"] for e in ds["expectations"] if not e["success"]]
+    failed = [
+        (ds["kind"], e) for ds in data_quality["datasets"] for e in ds["expectations"] if not e["success"]
+    ]
     if failed:
-        lines += ["", "| dataset | expectation | severity | failing | expected | examples |", "|---|---|---|---:|---|---|"]
+        lines += [
+            "",
+            "| dataset | expectation | severity | failing | expected | examples |",
+            "|---|---|---|---:|---|---|",
+        ]
         for kind, e in failed:
             count = "" if e["unexpected_count"] is None else e["unexpected_count"]
             examples = "; ".join(", ".join(f"{k}={v}" for k, v in ex.items()) for ex in e["examples"][:3])
             severity = e["severity"] + (" (quarantined)" if e.get("quarantined") else "")
-            lines.append(f"| {_cell(kind)} | {_cell(e['id'])} | {severity} | {count} | {_cell(e['description'])} "
-                         f"| {_cell(examples)} |")
+            lines.append(
+                f"| {_cell(kind)} | {_cell(e['id'])} | {severity} | {count} | {_cell(e['description'])} "
+                f"| {_cell(examples)} |"
+            )
     return "\n".join(lines) + "\n"

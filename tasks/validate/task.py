@@ -52,13 +52,19 @@ def validate_dataset(
 
 
 @task(name="data-quality")
-def record_data_quality(reports: list[api.ValidationReport], quarantined_counts: Mapping[str, int] | None = None) -> dict:
+def record_data_quality(
+    reports: list[api.ValidationReport], quarantined_counts: Mapping[str, int] | None = None
+) -> dict:
     """`data-quality.json` of the run, also left in Prefect as a table and a Markdown verdict."""
     data_quality = api.data_quality(reports, quarantined_counts)
     create_table_artifact(
-        key="data-quality-expectations", table=evidence.table_rows(data_quality),
+        key="data-quality-expectations",
+        table=evidence.table_rows(data_quality),
         description=f"Data-quality verdict: {data_quality['verdict']}",
     )
-    create_markdown_artifact(key="data-quality", markdown=evidence.markdown(data_quality),
-                             description=f"Data-quality verdict: {data_quality['verdict']}")
+    create_markdown_artifact(
+        key="data-quality",
+        markdown=evidence.markdown(data_quality),
+        description=f"Data-quality verdict: {data_quality['verdict']}",
+    )
     return data_quality
