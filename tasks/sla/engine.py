@@ -57,14 +57,17 @@ class SlaResult:
 
 
 def _secs(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Timestamps -> (int64 UTC epoch seconds, valid mask). Naive values are taken as UTC."""
+    """Timestamps -> (int64 UTC epoch seconds, floored; valid mask). Naive values are taken as UTC.
+
+    Reads the datetime array's integers directly (any unit), without intermediate Series copies.
+    """
     if not (pd.api.types.is_datetime64_any_dtype(values)):
         values = pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-    arr = values.to_numpy(dtype="datetime64[s]")
-    valid = ~np.isnat(arr)
-    out = arr.astype(np.int64)
+    arr = values.array
+    i8 = np.asarray(arr.asi8)
+    valid = i8 != np.iinfo(np.int64).min  # NaT
+    per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[arr.unit]
+    out = np.floor_divide(i8, per_second) if per_second > 1 else i8.copy()
     out[~valid] = 0
     return out, valid
 
@@ -657,9 +660,7 @@ def _iso_array(values: pd.Series):
     """UTC timestamps -> a pyarrow string array of `2026-07-01T07:30:00Z`, null when missing (no copy)."""
     import pyarrow as pa
 
-    naive = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
-    valid = ~np.isnat(naive)
-    secs = np.where(valid, naive.astype(np.int64), 0)
+    secs, valid = _secs(values)
     data = iso_utc_bytes(secs)
     offsets = np.arange(0, 20 * (len(secs) + 1), 20, dtype=np.int32)
     bitmap = np.packbits(valid, bitorder="little")
