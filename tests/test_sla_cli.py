@@ -147,3 +147,17 @@ def test_bom_multiline_titles_and_malformed_files(files, capsys):
     )
     assert main(args(files)) == 1
     assert "row 3, column 'created_at'" in capsys.readouterr().err
+
+
+def test_events_with_unknown_statuses_are_refused(files, capsys):
+    pd.DataFrame(
+        {
+            "ticket_id": ["1", "1"],
+            "at": ["2026-07-01T10:00:00+02:00", ""],
+            "status": ["waiting for customer", "open"],
+        }
+    ).to_csv(files / "events.csv", index=False)
+    assert main(args(files, "--events", str(files / "events.csv"))) == 1
+    err = capsys.readouterr().err
+    assert "events.csv, row 2, column 'status': expected a normalised status" in err
+    assert "events.csv, row 3, column 'at': the time of the status change is required" in err

@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
             args.as_of,
             at_risk_share=args.at_risk_share,
             source=str(args.tickets),
+            events_source=str(args.events),
         )
     paths = write_outputs(result, args.out)
     s = result.summary

@@ -163,6 +163,33 @@ def _check_tickets(tickets: pd.DataFrame, name: str) -> pd.Series:
     return status
 
 
+def _check_events(events: pd.DataFrame, name: str) -> None:
+    """A status history whose statuses are not the canonical ones would pause or stop nothing: refuse it."""
+    missing = [c for c in ("ticket_id", "at", "status") if c not in events.columns]
+    if missing:
+        raise DataError(
+            [Problem(name, "missing required column of ticket_events", row=1, column=c) for c in missing]
+        )
+    status = events["status"].astype("string").str.strip().str.lower()
+    bad = np.flatnonzero((~status.isin(STATUSES)).fillna(True).to_numpy(dtype=bool))
+    no_time = np.flatnonzero(events["at"].isna().to_numpy(dtype=bool))
+    problems = [
+        Problem(
+            name,
+            f"expected a normalised status ({', '.join(STATUSES)})",
+            row=int(r) + 2,
+            column="status",
+            value=str(events["status"].iloc[r]),
+        )
+        for r in bad[:20]
+    ] + [
+        Problem(name, "the time of the status change is required", row=int(r) + 2, column="at")
+        for r in no_time[:20]
+    ]
+    if problems:
+        raise DataError(problems, total=len(bad) + len(no_time))
+
+
 def _warnings(policy: Policy, tickets: pd.DataFrame, unmatched: int) -> list[str]:
     """Things the reader of the figures should know that are not errors (the run still makes sense)."""
     out = []
@@ -318,6 +345,7 @@ def compute_sla(
     *,
     at_risk_share: float = 0.8,
     source: str = "tickets",
+    events_source: str = "ticket_events",
 ) -> SlaResult:
     """Judge every ticket in scope against its goal; see the module docstring for the rules.
 
@@ -327,6 +355,8 @@ def compute_sla(
     """
     period = parse_period(period) if isinstance(period, str) else period
     status = _check_tickets(tickets, source).reset_index(drop=True)
+    if events is not None:
+        _check_events(events, events_source)
     tz = policy.timezone
     p_start_dt, p_end_dt = period.bounds(tz)
     p_start, p_end = int(p_start_dt.timestamp()), int(p_end_dt.timestamp())
