@@ -36,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
         config = ensure_demo(state_dir(), anchor=today)
     console.info(f"demo configuration: {config}")
     configure_prefect()
+    from auditbridge.logs import quiet_expected_failures
+
+    quiet_expected_failures()
     from auditbridge.config import load_config
     from auditbridge.period import last_complete_quarter
     from flows.audit import run_audit

@@ -28,6 +28,9 @@ def run(args: argparse.Namespace) -> int:
     from auditbridge.home import configure_prefect
 
     configure_prefect()
+    from auditbridge.logs import quiet_expected_failures
+
+    quiet_expected_failures()
     from flows.audit import run_audit
 
     outcome = run_audit(
