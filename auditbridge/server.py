@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from auditbridge.errors import AuditError, StorageError
 from auditbridge.home import prefect_defaults, repo_root, state_dir
+from auditbridge.procs import pid_alive, stop_group
 
 POOL = "auditbridge"
 DEFAULT_PORT = 4200
@@ -25,15 +25,6 @@ PORT_ENV = "AUDITBRIDGE_PREFECT_PORT"
 
 class ServerError(AuditError):
     exit_code = 1
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (ProcessLookupError, OSError):
-        return False
 
 
 class LocalServer:
@@ -83,7 +74,7 @@ class LocalServer:
             pid = int(self._pidfile(name).read_text())
         except (OSError, ValueError):
             return None
-        return pid if _alive(pid) else None
+        return pid if pid_alive(pid) else None
 
     def _spawn(self, name: str, args: list[str]) -> int:
         log = open(self.dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
@@ -144,19 +135,9 @@ class LocalServer:
 
     def _kill(self, name: str, timeout: float = 20) -> bool:
         pid = self._pid(name)
-        if not pid:
-            return False
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return False
-        deadline = time.monotonic() + timeout
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if _alive(pid):
-            os.killpg(pid, signal.SIGKILL)
+        stopped = bool(pid) and stop_group(pid, timeout)
         self._pidfile(name).unlink(missing_ok=True)
-        return True
+        return stopped
 
     def stop(self, with_store: bool = True) -> list[str]:
         stopped = [name for name in ("worker", "server") if self._kill(name)]

@@ -7,12 +7,10 @@ sends SIGTERM, then SIGKILL after a timeout. Data survives a restart.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from auditbridge.errors import StorageError
+from auditbridge.procs import kill_group, pid_alive, stop_group
 
 DEFAULT_PORT = 18333
 DEFAULT_BUCKET = "auditbridge"
@@ -92,21 +91,6 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie child still answers kill(0): read its state
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
 class EmbeddedStore:
     """One SeaweedFS instance rooted at `root` (data/, logs/, keys.json, s3.json, store.json)."""
 
@@ -172,7 +156,7 @@ class EmbeddedStore:
 
     def pid(self) -> int | None:
         pid = self._read_state().get("pid")
-        return pid if pid and _pid_alive(pid) else None
+        return pid if pid and pid_alive(pid) else None
 
     # --- lifecycle ---------------------------------------------------------------------------------------
     def is_ready(self, timeout: float = 3.0) -> bool:
@@ -261,31 +245,13 @@ class EmbeddedStore:
     def stop(self, timeout: float = 15.0) -> bool:
         """SIGTERM, wait up to `timeout`, then SIGKILL. Returns whether a store was running."""
         pid = self.pid()
-        if not pid:
-            return False
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return False
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _pid_alive(pid):
-            time.sleep(0.2)
-        if _pid_alive(pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
-            while _pid_alive(pid) and time.monotonic() < deadline + 5:
-                time.sleep(0.1)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        return True
+        return bool(pid) and stop_group(pid, timeout)
 
     def kill(self) -> None:
         """SIGKILL at once (tests use it to simulate a crash in the middle of a publication)."""
         pid = self.pid()
         if pid:
-            os.killpg(pid, signal.SIGKILL)
-            while _pid_alive(pid):
-                time.sleep(0.05)
+            kill_group(pid)
 
     def status(self) -> dict:
         pid = self.pid()
