@@ -35,7 +35,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="auditbridge", description="Recurring IT audits: tool adoption and helpdesk SLA, published to S3.")
+    parser = _Parser(
+        prog="auditbridge",
+        description="Recurring IT audits: tool adoption and helpdesk SLA, published to S3.",
+    )
     parser.add_argument("--version", action="version", version=f"auditbridge {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True

@@ -80,7 +80,9 @@ class FindingThresholds(_Strict):
     sla_compliance_min: float = Field(0.90, ge=0, le=1)
     no_priority_max: float = Field(0.20, ge=0, le=1)
     backlog_growth_max: float = Field(0.10, ge=0)  # backlog growth vs previous period
-    at_risk_share: float = Field(0.80, gt=0, le=1)  # open tickets past this share of their target are "at risk"
+    at_risk_share: float = Field(
+        0.80, gt=0, le=1
+    )  # open tickets past this share of their target are "at risk"
 
 
 class PublishSettings(_Strict):
@@ -126,7 +128,9 @@ class AuditConfig(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {value!r} (expected an IANA name such as Europe/Paris)") from None
+            raise ValueError(
+                f"unknown timezone {value!r} (expected an IANA name such as Europe/Paris)"
+            ) from None
         return value
 
     def resolve(self, path: str) -> str:

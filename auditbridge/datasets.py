@@ -38,8 +38,19 @@ SCHEMAS: dict[str, Schema] = {
         "tickets",
         required=("ticket_id", "created_at", "status"),
         optional=(
-            "status_raw", "priority", "priority_raw", "first_response_at", "resolved_at", "closed_at",
-            "department", "category", "assignee_group", "assignee", "requester", "title", "source",
+            "status_raw",
+            "priority",
+            "priority_raw",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+            "department",
+            "category",
+            "assignee_group",
+            "assignee",
+            "requester",
+            "title",
+            "source",
         ),
         timestamps=("created_at", "first_response_at", "resolved_at", "closed_at"),
     ),
@@ -89,7 +100,12 @@ def schema(kind: str) -> Schema:
 
 
 def parse_timestamps(
-    values: pd.Series, *, file: str, column: str, timezone: str | None = None, collector: ProblemCollector | None = None,
+    values: pd.Series,
+    *,
+    file: str,
+    column: str,
+    timezone: str | None = None,
+    collector: ProblemCollector | None = None,
     row_offset: int = 2,
 ) -> pd.Series:
     """ISO 8601 strings with an offset (or Z) -> UTC timestamps. Naive values need `timezone`.
@@ -103,7 +119,9 @@ def parse_timestamps(
         if timezone is None:
             _naive_problem(values, file, column, collector, row_offset)
             return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
-        return values.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
+        return values.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert(
+            "UTC"
+        )
     text = values.astype("string").str.strip()
     text = text.mask(text == "")
     present = text.notna()
@@ -125,8 +143,13 @@ def parse_timestamps(
     if bad.any() and collector is not None:
         for idx in bad[bad].index[:50]:
             collector.add(
-                Problem(file, "expected an ISO 8601 timestamp such as 2026-07-01T09:30:00+02:00",
-                        row=_row(values, idx, row_offset), column=column, value=str(text[idx]))
+                Problem(
+                    file,
+                    "expected an ISO 8601 timestamp such as 2026-07-01T09:30:00+02:00",
+                    row=_row(values, idx, row_offset),
+                    column=column,
+                    value=str(text[idx]),
+                )
             )
         collector.total += max(0, int(bad.sum()) - 50)
     return out
@@ -137,7 +160,9 @@ def _row(values: pd.Series, idx, row_offset: int) -> int:
     return int(idx) + row_offset if isinstance(idx, (int,)) or hasattr(idx, "__index__") else row_offset
 
 
-def _naive_problem(values: pd.Series, file: str, column: str, collector: ProblemCollector | None, row_offset: int) -> None:
+def _naive_problem(
+    values: pd.Series, file: str, column: str, collector: ProblemCollector | None, row_offset: int
+) -> None:
     if collector is None:
         return
     first = values.index[0]
@@ -146,7 +171,9 @@ def _naive_problem(values: pd.Series, file: str, column: str, collector: Problem
             file,
             f"{len(values)} timestamp(s) without a timezone offset: give the zone with --timezone "
             "(or `timezone:` in the config), or write offsets such as +02:00",
-            row=_row(values, first, row_offset), column=column, value=str(values.iloc[0]),
+            row=_row(values, first, row_offset),
+            column=column,
+            value=str(values.iloc[0]),
         )
     )
 
@@ -161,12 +188,21 @@ def read_canonical(path: str | Path, kind: str, *, timezone: str | None = None) 
     try:
         df = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else _read_csv(path)
     except Exception as exc:  # pandas/pyarrow raise many kinds
-        raise DataError(Problem(name, f"cannot be read as a {kind} dataset ({type(exc).__name__}: {exc})")) from None
+        raise DataError(
+            Problem(name, f"cannot be read as a {kind} dataset ({type(exc).__name__}: {exc})")
+        ) from None
     missing = [c for c in sch.required if c not in df.columns]
     if missing:
         raise DataError(
-            [Problem(name, f"missing required column for {kind} (expected columns: {', '.join(sch.required)})", row=1, column=c)
-             for c in missing]
+            [
+                Problem(
+                    name,
+                    f"missing required column for {kind} (expected columns: {', '.join(sch.required)})",
+                    row=1,
+                    column=c,
+                )
+                for c in missing
+            ]
         )
     return coerce(df, kind, file=name, timezone=timezone)
 
@@ -181,31 +217,54 @@ def _read_csv(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, **options)
 
 
-def coerce(df: pd.DataFrame, kind: str, *, file: str = "<memory>", timezone: str | None = None) -> pd.DataFrame:
+def coerce(
+    df: pd.DataFrame, kind: str, *, file: str = "<memory>", timezone: str | None = None
+) -> pd.DataFrame:
     """Give a frame of `kind` its canonical dtypes; raise DataError listing every bad cell (bounded)."""
     sch = schema(kind)
     collector = ProblemCollector()
     out = df.copy()
     for col in out.columns:
         if col in sch.timestamps:
-            out[col] = parse_timestamps(out[col], file=file, column=col, timezone=timezone, collector=collector)
+            out[col] = parse_timestamps(
+                out[col], file=file, column=col, timezone=timezone, collector=collector
+            )
         elif col in sch.numbers or col in sch.integers:
             raw = out[col]
             num = pd.to_numeric(raw, errors="coerce")
             bad = raw.notna() & (raw.astype("string").str.strip() != "") & num.isna()
             for idx in bad[bad].index[:20]:
-                collector.add(Problem(file, "expected a number", row=_row(raw, idx, 2), column=col, value=str(raw[idx])))
+                collector.add(
+                    Problem(file, "expected a number", row=_row(raw, idx, 2), column=col, value=str(raw[idx]))
+                )
             out[col] = num.astype("Int64") if col in sch.integers else num.astype("Float64")
         elif col in sch.dates:
             raw = out[col]
             parsed = pd.to_datetime(raw, errors="coerce", format="ISO8601")
             bad = raw.notna() & parsed.isna()
             for idx in bad[bad].index[:20]:
-                collector.add(Problem(file, "expected a date YYYY-MM-DD", row=_row(raw, idx, 2), column=col, value=str(raw[idx])))
+                collector.add(
+                    Problem(
+                        file,
+                        "expected a date YYYY-MM-DD",
+                        row=_row(raw, idx, 2),
+                        column=col,
+                        value=str(raw[idx]),
+                    )
+                )
             out[col] = parsed.dt.tz_localize(None) if isinstance(parsed.dtype, pd.DatetimeTZDtype) else parsed
         elif col in sch.booleans:
             raw = out[col].astype("string").str.strip().str.lower()
-            mapping = {"true": True, "1": True, "yes": True, "y": True, "false": False, "0": False, "no": False, "n": False}
+            mapping = {
+                "true": True,
+                "1": True,
+                "yes": True,
+                "y": True,
+                "false": False,
+                "0": False,
+                "no": False,
+                "n": False,
+            }
             out[col] = raw.map(mapping).astype("boolean")
         elif not pd.api.types.is_string_dtype(out[col]) and col in sch.columns:
             out[col] = out[col].astype("string")
@@ -219,7 +278,9 @@ def to_output(df: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if isinstance(out[col].dtype, pd.DatetimeTZDtype):
             # pandas' strftime has no `%:z`; values are UTC in memory, so the offset is always +00:00
-            out[col] = (out[col].dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S") + "+00:00").astype("string")
+            out[col] = (out[col].dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S") + "+00:00").astype(
+                "string"
+            )
     return out
 
 

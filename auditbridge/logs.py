@@ -23,7 +23,13 @@ class _NoTracebackForAuditErrors(logging.Filter):
 
 
 def quiet_expected_failures() -> None:
-    for name in ("prefect.task_runs", "prefect.flow_runs", "prefect.engine", "prefect.task_engine", "prefect.flow_engine"):
+    for name in (
+        "prefect.task_runs",
+        "prefect.flow_runs",
+        "prefect.engine",
+        "prefect.task_engine",
+        "prefect.flow_engine",
+    ):
         logger = logging.getLogger(name)
         if not any(isinstance(f, _NoTracebackForAuditErrors) for f in logger.filters):
             logger.addFilter(_NoTracebackForAuditErrors())

@@ -71,7 +71,12 @@ class Period:
         return parse_period(f"{start.isoformat()}..{end.isoformat()}")
 
     def to_dict(self) -> dict:
-        return {"label": self.label, "start": self.start.isoformat(), "end": self.end.isoformat(), "kind": self.kind}
+        return {
+            "label": self.label,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "kind": self.kind,
+        }
 
     def __str__(self) -> str:
         return self.label

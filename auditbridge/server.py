@@ -79,8 +79,13 @@ class LocalServer:
     def _spawn(self, name: str, args: list[str]) -> int:
         log = open(self.dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
         proc = subprocess.Popen(
-            args, env=self.env(), cwd=self.project, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            args,
+            env=self.env(),
+            cwd=self.project,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         log.close()
         self._pidfile(name).write_text(str(proc.pid))
@@ -89,7 +94,12 @@ class LocalServer:
     def _prefect(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
         prefect = str(Path(sys.executable).parent / "prefect")
         done = subprocess.run(
-            [prefect, *args], env=self.env(), cwd=self.project, capture_output=True, text=True, timeout=timeout,
+            [prefect, *args],
+            env=self.env(),
+            cwd=self.project,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
         if check and done.returncode != 0:
@@ -114,10 +124,22 @@ class LocalServer:
         (self.dir / "server.json").write_text(json.dumps({"port": self.port}))
         if not self._pid("server"):
             if self.healthy():
-                raise ServerError(f"port {self.port} already serves a Prefect API that this folder did not start; "
-                                  f"stop it or choose another port with --port or {PORT_ENV}")
-            self._spawn("server", [str(Path(sys.executable).parent / "prefect"), "server", "start",
-                                   "--host", "127.0.0.1", "--port", str(self.port)])
+                raise ServerError(
+                    f"port {self.port} already serves a Prefect API that this folder did not start; "
+                    f"stop it or choose another port with --port or {PORT_ENV}"
+                )
+            self._spawn(
+                "server",
+                [
+                    str(Path(sys.executable).parent / "prefect"),
+                    "server",
+                    "start",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+            )
         deadline = time.monotonic() + wait
         while not self.healthy():
             if not self._pid("server"):
@@ -129,9 +151,26 @@ class LocalServer:
         self._prefect("work-pool", "create", POOL, "--type", "process", "--overwrite")
         self._prefect("deploy", "--all", "--prefect-file", str(self.project / "prefect.yaml"))
         if not self._pid("worker"):
-            self._spawn("worker", [str(Path(sys.executable).parent / "prefect"), "worker", "start",
-                                   "--pool", POOL, "--type", "process", "--name", f"auditbridge-{os.uname().nodename}"])
-        return {"ui": self.ui, "api": self.api, "pool": POOL, "deployments": ["audit/quarterly", "audit/on-demand"]}
+            self._spawn(
+                "worker",
+                [
+                    str(Path(sys.executable).parent / "prefect"),
+                    "worker",
+                    "start",
+                    "--pool",
+                    POOL,
+                    "--type",
+                    "process",
+                    "--name",
+                    f"auditbridge-{os.uname().nodename}",
+                ],
+            )
+        return {
+            "ui": self.ui,
+            "api": self.api,
+            "pool": POOL,
+            "deployments": ["audit/quarterly", "audit/on-demand"],
+        }
 
     def _kill(self, name: str, timeout: float = 20) -> bool:
         pid = self._pid(name)

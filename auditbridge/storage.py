@@ -120,8 +120,14 @@ class EmbeddedStore:
         if not path.exists():
             self.root.mkdir(parents=True, exist_ok=True)
             keys = {
-                "publisher": {"access_key": "AB" + secrets.token_hex(9).upper(), "secret_key": secrets.token_urlsafe(30)},
-                "reader": {"access_key": "AR" + secrets.token_hex(9).upper(), "secret_key": secrets.token_urlsafe(30)},
+                "publisher": {
+                    "access_key": "AB" + secrets.token_hex(9).upper(),
+                    "secret_key": secrets.token_urlsafe(30),
+                },
+                "reader": {
+                    "access_key": "AR" + secrets.token_hex(9).upper(),
+                    "secret_key": secrets.token_urlsafe(30),
+                },
             }
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as fh:
@@ -164,7 +170,9 @@ class EmbeddedStore:
         from auditbridge.s3 import make_client
 
         publisher, _ = self._keys()
-        client = make_client(self.endpoint, publisher.access_key, publisher.secret_key, timeout=timeout, attempts=1)
+        client = make_client(
+            self.endpoint, publisher.access_key, publisher.secret_key, timeout=timeout, attempts=1
+        )
         try:
             client.list_buckets()
             return True
@@ -208,7 +216,12 @@ class EmbeddedStore:
         cmd += [f"-{name}={port}" for name, port in ports_for(self.port).items()]
         out = open(logs / "weed.out", "ab")  # noqa: SIM115 - handed to the child process
         proc = subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.root
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=self.root,
         )
         out.close()
         self._state_file().write_text(json.dumps({"pid": proc.pid, "port": self.port, "bucket": self.bucket}))
@@ -216,13 +229,17 @@ class EmbeddedStore:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 tail = (logs / "weed.out").read_text(errors="replace")[-1500:]
-                raise StorageError(f"the embedded store exited at start (code {proc.returncode}); its log ends with:\n{tail}")
+                raise StorageError(
+                    f"the embedded store exited at start (code {proc.returncode}); its log ends with:\n{tail}"
+                )
             if self.is_ready(timeout=2):
                 self._ensure_bucket(deadline)
                 return self.info()
             time.sleep(0.5)
         self.stop()
-        raise StorageError(f"the embedded store did not answer on {self.endpoint} within {wait:.0f} s; see {logs}")
+        raise StorageError(
+            f"the embedded store did not answer on {self.endpoint} within {wait:.0f} s; see {logs}"
+        )
 
     def _ensure_bucket(self, deadline: float | None = None) -> None:
         from auditbridge.s3 import make_client
@@ -235,11 +252,15 @@ class EmbeddedStore:
                 names = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
                 if self.bucket not in names:
                     client.create_bucket(Bucket=self.bucket)
-                client.put_bucket_versioning(Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"})
+                client.put_bucket_versioning(
+                    Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"}
+                )
                 return
             except Exception as exc:  # the volume layer can lag the S3 gateway for a few seconds
                 if time.monotonic() > deadline:
-                    raise StorageError(f"the embedded store could not create bucket {self.bucket!r}: {exc}") from exc
+                    raise StorageError(
+                        f"the embedded store could not create bucket {self.bucket!r}: {exc}"
+                    ) from exc
                 time.sleep(1)
 
     def stop(self, timeout: float = 15.0) -> bool:

@@ -34,19 +34,41 @@ def slack(rng, n=150_000) -> bytes:
     first = T0 + rng.integers(0, 90 * 86400, n)
     span = np.where(rng.random(n) < 0.4, rng.integers(1, 5 * 86400, n), 0)
     agents = np.array(["SlackWeb/0 Mozilla/5.0", "slack/21.01.20.0", "ApiApp/A01 PostmanRuntime/7.26.8"])
-    logins = [{"user_id": f"W{w:06d}", "username": f"user{w:05d}", "date_first": int(f), "date_last": int(f + s),
-               "count": int(1 + (s > 0) * 3), "ip": "10.0.0.1", "user_agent": str(a), "isp": "", "country": "",
-               "region": ""}
-              for w, f, s, a in zip(who, first, span, agents[rng.integers(0, 3, n)], strict=True)]
+    logins = [
+        {
+            "user_id": f"W{w:06d}",
+            "username": f"user{w:05d}",
+            "date_first": int(f),
+            "date_last": int(f + s),
+            "count": int(1 + (s > 0) * 3),
+            "ip": "10.0.0.1",
+            "user_agent": str(a),
+            "isp": "",
+            "country": "",
+            "region": "",
+        }
+        for w, f, s, a in zip(who, first, span, agents[rng.integers(0, 3, n)], strict=True)
+    ]
     return json.dumps({"ok": True, "logins": logins}).encode()
 
 
 def zoom(rng, n=150_000) -> bytes:
     t = pd.to_datetime(T0 + rng.integers(0, 90 * 86400, n), unit="s").strftime("%Y-%m-%dT%H:%M:%SZ")
     kinds = np.array(["Sign in", "Sign out"])[rng.integers(0, 2, n)]
-    logs = [{"client_type": "Browser", "email": f"user{w:05d}@example.com", "ip_address": "10.0.0.1", "time": tt,
-             "type": k, "version": "-"} for w, tt, k in zip(rng.integers(0, 3_000, n), t, kinds, strict=True)]
-    return json.dumps({"activity_logs": logs, "from": "2026-07-01", "to": "2026-09-30", "page_size": n}).encode()
+    logs = [
+        {
+            "client_type": "Browser",
+            "email": f"user{w:05d}@example.com",
+            "ip_address": "10.0.0.1",
+            "time": tt,
+            "type": k,
+            "version": "-",
+        }
+        for w, tt, k in zip(rng.integers(0, 3_000, n), t, kinds, strict=True)
+    ]
+    return json.dumps(
+        {"activity_logs": logs, "from": "2026-07-01", "to": "2026-09-30", "page_size": n}
+    ).encode()
 
 
 def okta(rng, n=60_000) -> bytes:
@@ -54,14 +76,30 @@ def okta(rng, n=60_000) -> bytes:
     apps = np.array(["Salesforce", "Slack", "Okta Admin Console", ""])[rng.integers(0, 4, n)]
     events = []
     for w, tt, app in zip(rng.integers(0, 3_000, n), t, apps, strict=True):
-        target = [{"id": "0oa1", "type": "AppInstance", "alternateId": app, "displayName": app},
-                  {"id": "0ua1", "type": "AppUser", "alternateId": "unknown", "displayName": "X"}] if app else None
-        events.append({"actor": {"id": "00u1", "type": "User", "alternateId": f"user{w:05d}@example.com",
-                                 "displayName": "User"},
-                       "client": {"ipAddress": "10.0.0.1", "userAgent": {"rawUserAgent": "Mozilla/5.0"}},
-                       "eventType": "user.authentication.sso" if app else "user.session.start",
-                       "outcome": {"result": "SUCCESS", "reason": None}, "published": tt, "severity": "INFO",
-                       "target": target})
+        target = (
+            [
+                {"id": "0oa1", "type": "AppInstance", "alternateId": app, "displayName": app},
+                {"id": "0ua1", "type": "AppUser", "alternateId": "unknown", "displayName": "X"},
+            ]
+            if app
+            else None
+        )
+        events.append(
+            {
+                "actor": {
+                    "id": "00u1",
+                    "type": "User",
+                    "alternateId": f"user{w:05d}@example.com",
+                    "displayName": "User",
+                },
+                "client": {"ipAddress": "10.0.0.1", "userAgent": {"rawUserAgent": "Mozilla/5.0"}},
+                "eventType": "user.authentication.sso" if app else "user.session.start",
+                "outcome": {"result": "SUCCESS", "reason": None},
+                "published": tt,
+                "severity": "INFO",
+                "target": target,
+            }
+        )
     return json.dumps(events).encode()
 
 
@@ -71,16 +109,27 @@ def google(rng, n_users=2_000, days=30) -> bytes:
         date = (pd.Timestamp("2026-07-01") + pd.Timedelta(days=d)).strftime("%Y-%m-%d")
         sent = rng.integers(0, 5, n_users)
         for u in range(n_users):
-            reports.append({"kind": "admin#reports#usageReport", "date": date, "etag": "\"x\"",
-                            "entity": {"type": "USER", "customerId": "C1", "userEmail": f"user{u:05d}@example.com",
-                                       "profileId": str(10**20 + u)},
-                            "parameters": [
-                                {"name": "accounts:drive_used_quota_in_mb", "intValue": "12"},
-                                {"name": "gmail:num_emails_sent", "intValue": str(int(sent[u]))},
-                                {"name": "gmail:num_emails_received", "intValue": "7"},
-                                {"name": "accounts:last_login_time", "datetimeValue": f"{date}T08:00:00.000Z"},
-                                {"name": "gmail:last_interaction_time", "datetimeValue": f"{date}T09:30:00.000Z"},
-                                {"name": "gmail:last_access_time", "datetimeValue": f"{date}T10:00:00.000Z"}]})
+            reports.append(
+                {
+                    "kind": "admin#reports#usageReport",
+                    "date": date,
+                    "etag": '"x"',
+                    "entity": {
+                        "type": "USER",
+                        "customerId": "C1",
+                        "userEmail": f"user{u:05d}@example.com",
+                        "profileId": str(10**20 + u),
+                    },
+                    "parameters": [
+                        {"name": "accounts:drive_used_quota_in_mb", "intValue": "12"},
+                        {"name": "gmail:num_emails_sent", "intValue": str(int(sent[u]))},
+                        {"name": "gmail:num_emails_received", "intValue": "7"},
+                        {"name": "accounts:last_login_time", "datetimeValue": f"{date}T08:00:00.000Z"},
+                        {"name": "gmail:last_interaction_time", "datetimeValue": f"{date}T09:30:00.000Z"},
+                        {"name": "gmail:last_access_time", "datetimeValue": f"{date}T10:00:00.000Z"},
+                    ],
+                }
+            )
     return json.dumps({"kind": "admin#reports#usageReports", "usageReports": reports}).encode()
 
 
@@ -91,17 +140,34 @@ def m365(rng, n_users=5_000, days=60) -> bytes:
     dates = pd.to_datetime(T0 + day * 86400, unit="s").strftime("%Y-%m-%d")
     active = rng.random(n) < 0.7
     upn = np.tile(np.array([f"user{i:05d}@example.com" for i in range(n_users)]), days)
-    frame = pd.DataFrame({
-        "Report Refresh Date": "2026-10-01", "User Id": "", "User Principal Name": upn,
-        "Display Name": "Someone", "Last Activity Date": np.where(active, dates, ""), "Is Deleted": "False",
-        "Deleted Date": "", "Assigned Products": "MICROSOFT 365 E3", "Team Chat Message Count": 3,
-        "Private Chat Message Count": 1, "Call Count": 0, "Meeting Count": 2, "Has Other Action": "No",
-        "Report Period": 1})
+    frame = pd.DataFrame(
+        {
+            "Report Refresh Date": "2026-10-01",
+            "User Id": "",
+            "User Principal Name": upn,
+            "Display Name": "Someone",
+            "Last Activity Date": np.where(active, dates, ""),
+            "Is Deleted": "False",
+            "Deleted Date": "",
+            "Assigned Products": "MICROSOFT 365 E3",
+            "Team Chat Message Count": 3,
+            "Private Chat Message Count": 1,
+            "Call Count": 0,
+            "Meeting Count": 2,
+            "Has Other Action": "No",
+            "Report Period": 1,
+        }
+    )
     return "\ufeff".encode() + frame.to_csv(index=False, lineterminator="\r\n").encode()
 
 
-CASES = {"slack": (slack, "json"), "zoom": (zoom, "json"), "okta": (okta, "json"), "google-workspace": (google, "json"),
-         "m365": (m365, "csv")}
+CASES = {
+    "slack": (slack, "json"),
+    "zoom": (zoom, "json"),
+    "okta": (okta, "json"),
+    "google-workspace": (google, "json"),
+    "m365": (m365, "csv"),
+}
 
 
 def bare_parse(data: bytes, kind: str) -> float:
@@ -133,7 +199,9 @@ def main() -> int:
         assert result.format == name, (name, result.format)
         rows = sum(len(df) for df in result.datasets.values())
         rate, ratio = rows / took, took / parse_s
-        print(f"{name:<18}{len(data) / 1e6:>7.1f}{rows:>10,}{took:>10.2f}{rate:>11,.0f}{parse_s:>9.2f}{ratio:>7.1f}")
+        print(
+            f"{name:<18}{len(data) / 1e6:>7.1f}{rows:>10,}{took:>10.2f}{rate:>11,.0f}{parse_s:>9.2f}{ratio:>7.1f}"
+        )
         if ratio > MAX_RATIO:
             failed.append(name)
     if failed:

@@ -46,7 +46,7 @@ def store(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("seaweed")
     embedded = EmbeddedStore(root, port=_free_port_block(), bucket="auditbridge-test")
-    info = embedded.start(wait=120)
+    embedded.start(wait=120)
     yield embedded
     embedded.stop()
 
@@ -73,7 +73,9 @@ def publisher_client(store_info):
 def reader_client(store_info):
     from auditbridge.s3 import make_client
 
-    return make_client(store_info.endpoint, store_info.reader.access_key, store_info.reader.secret_key, attempts=1)
+    return make_client(
+        store_info.endpoint, store_info.reader.access_key, store_info.reader.secret_key, attempts=1
+    )
 
 
 def port_open(port: int) -> bool:

@@ -42,19 +42,34 @@ def working_days_of_october() -> list[date]:
 
 
 def usage_rows() -> list[dict]:
-    rows = [{"tool": "crm", "user": "u1", "at": f"{d.isoformat()}T08:00:00Z", "action": "view", "count": ""}
-            for d in working_days_of_october()]
+    rows = [
+        {"tool": "crm", "user": "u1", "at": f"{d.isoformat()}T08:00:00Z", "action": "view", "count": ""}
+        for d in working_days_of_october()
+    ]
     rows += [
         {"tool": "crm", "user": "u1", "at": "2026-09-30T08:00:00Z", "action": "view", "count": ""},
         {"tool": "crm", "user": "u2", "at": "2026-10-24T22:30:00Z", "action": "view", "count": ""},
         {"tool": "crm", "user": "u3", "at": "2026-09-10T10:00:00+02:00", "action": "edit", "count": ""},
-        {"tool": "crm", "user": "u4", "at": "2026-10-05T10:00:00+02:00", "action": "email_received", "count": "5"},
+        {
+            "tool": "crm",
+            "user": "u4",
+            "at": "2026-10-05T10:00:00+02:00",
+            "action": "email_received",
+            "count": "5",
+        },
         {"tool": "crm", "user": "u5", "at": "2026-10-12T10:00:00+02:00", "action": "edit", "count": "3"},
         {"tool": "crm", "user": "u5", "at": "2026-10-13T10:00:00+02:00", "action": "edit", "count": "3"},
         {"tool": "crm", "user": "u5", "at": "2026-08-20T10:00:00+02:00", "action": "edit", "count": ""},
         {"tool": "crm", "user": "u6", "at": "2026-10-02T10:00:00+02:00", "action": "view", "count": ""},
         {"tool": "crm", "user": "u10", "at": "2026-10-02T11:00:00+02:00", "action": "view", "count": ""},
-        {"tool": "crm", "user": "u12", "at": "2026-10-31T15:00:00+01:00", "action": "view", "count": "", "department": "Ops"},
+        {
+            "tool": "crm",
+            "user": "u12",
+            "at": "2026-10-31T15:00:00+01:00",
+            "action": "view",
+            "count": "",
+            "department": "Ops",
+        },
         {"tool": "crm", "user": "u13", "at": "2026-10-20T15:00:00+02:00", "action": "view", "count": ""},
         {"tool": "crm", "user": "u8", "at": "2026-09-01T15:00:00+02:00", "action": "view", "count": ""},
         {"tool": "teams", "user": "u1", "at": "2026-10-01T08:00:00Z", "action": "chat", "count": ""},
@@ -71,19 +86,29 @@ def usage_frame() -> pd.DataFrame:
     return frame.astype("string")
 
 
-LICENCES = pd.DataFrame({"tool": ["crm", "Teams", "erp"], "seats": [10, 8, 3], "cost_per_seat_month": [30, 5, 100],
-                         "currency": ["EUR", "EUR", "EUR"]})
-ASSIGNMENTS = pd.DataFrame({
-    "tool": ["crm"] * 9,
-    "user": ["u1", "u2", "u3", "u4", "u5", "u6", "u8", "u9", "u7"],
-    "assigned_at": ["2026-01-01T00:00:00+01:00"] * 8 + ["2026-11-05T00:00:00+01:00"],
-    "unassigned_at": [""] * 7 + ["2026-10-15T12:00:00+02:00", ""],
-})
-DIRECTORY = pd.DataFrame({
-    "user": ["u1", "u2", "u3", "u4", "u5", "u8", "u6", "u10", "u11"],
-    "department": ["Sales"] * 6 + ["Legal"] * 3,
-    "end_date": ["", "", "", "", "", "2026-09-15", "", "", ""],
-})
+LICENCES = pd.DataFrame(
+    {
+        "tool": ["crm", "Teams", "erp"],
+        "seats": [10, 8, 3],
+        "cost_per_seat_month": [30, 5, 100],
+        "currency": ["EUR", "EUR", "EUR"],
+    }
+)
+ASSIGNMENTS = pd.DataFrame(
+    {
+        "tool": ["crm"] * 9,
+        "user": ["u1", "u2", "u3", "u4", "u5", "u6", "u8", "u9", "u7"],
+        "assigned_at": ["2026-01-01T00:00:00+01:00"] * 8 + ["2026-11-05T00:00:00+01:00"],
+        "unassigned_at": [""] * 7 + ["2026-10-15T12:00:00+02:00", ""],
+    }
+)
+DIRECTORY = pd.DataFrame(
+    {
+        "user": ["u1", "u2", "u3", "u4", "u5", "u8", "u6", "u10", "u11"],
+        "department": ["Sales"] * 6 + ["Legal"] * 3,
+        "end_date": ["", "", "", "", "", "2026-09-15", "", "", ""],
+    }
+)
 
 
 def canonical(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -93,16 +118,23 @@ def canonical(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def result():
     return compute_adoption(
-        usage_frame(), licences=canonical(LICENCES.astype("string"), "licences"),
-        assignments=canonical(ASSIGNMENTS, "assignments"), directory=canonical(DIRECTORY, "directory"),
-        period=OCT, timezone=TZ, min_group_size=5, activity_rules={"crm": {"exclude_actions": ["email_received"]}},
+        usage_frame(),
+        licences=canonical(LICENCES.astype("string"), "licences"),
+        assignments=canonical(ASSIGNMENTS, "assignments"),
+        directory=canonical(DIRECTORY, "directory"),
+        period=OCT,
+        timezone=TZ,
+        min_group_size=5,
+        activity_rules={"crm": {"exclude_actions": ["email_received"]}},
         zombie_days=60,
     )
 
 
 def row(result, tool: str, department: str | None = None) -> dict:
     t = result.tools
-    sel = (t["tool"] == tool) & (t["department"].isna() if department is None else t["department"] == department)
+    sel = (t["tool"] == tool) & (
+        t["department"].isna() if department is None else t["department"] == department
+    )
     assert int(sel.sum()) == 1, f"expected one row for {tool}/{department}, got {int(sel.sum())}"
     return t[sel.fillna(False)].iloc[0].to_dict()
 
@@ -162,7 +194,9 @@ def test_the_dst_day_activity_lands_on_sunday_25_october(result):
 
 
 def test_small_departments_merge_into_other(result):
-    crm_depts = set(result.tools.loc[(result.tools["tool"] == "crm") & result.tools["department"].notna(), "department"])
+    crm_depts = set(
+        result.tools.loc[(result.tools["tool"] == "crm") & result.tools["department"].notna(), "department"]
+    )
     # Sales has 6 people (u1-u5 hold seats, u8 active in September); Legal 2 (u6, u10), Ops 1 (u12),
     # unknown 1 (u13): all merged
     assert crm_depts == {"Sales", "other"}
@@ -178,8 +212,9 @@ def test_small_departments_merge_into_other(result):
 
 
 def test_min_group_size_one_shows_every_department():
-    res = compute_adoption(usage_frame(), directory=canonical(DIRECTORY, "directory"), period=OCT, timezone=TZ,
-                           min_group_size=1)
+    res = compute_adoption(
+        usage_frame(), directory=canonical(DIRECTORY, "directory"), period=OCT, timezone=TZ, min_group_size=1
+    )
     depts = set(res.tools.loc[(res.tools["tool"] == "crm") & res.tools["department"].notna(), "department"])
     assert depts == {"Sales", "Legal", "Ops", "unknown"}
     assert row(res, "crm", "unknown")["active_users"] == 1  # u13
@@ -215,10 +250,15 @@ def test_tool_without_licence_and_licence_without_usage(result):
 def test_totals(result):
     totals = result.summary["totals"]
     assert totals == {
-        "seats": 21, "assigned": 18, "unassigned": 3,  # crm 7 + Teams 8 + erp 3 assigned
+        "seats": 21,
+        "assigned": 18,
+        "unassigned": 3,  # crm 7 + Teams 8 + erp 3 assigned
         "active_users": 8,  # u1 u2 u5 u6 u10 u11 u12 u13 across tools
-        "idle_seats": 12, "idle_cost": 420.0, "currency": "EUR",  # crm 3 x 30 + Teams 6 x 5 + erp 3 x 100
-        "zombie_seats": 2, "leaver_seats": 1,  # crm only: the other tools have no holders to judge
+        "idle_seats": 12,
+        "idle_cost": 420.0,
+        "currency": "EUR",  # crm 3 x 30 + Teams 6 x 5 + erp 3 x 100
+        "zombie_seats": 2,
+        "leaver_seats": 1,  # crm only: the other tools have no holders to judge
     }
 
 
@@ -236,10 +276,16 @@ def test_change_against_september_from_the_usage(result):
 def test_change_from_previous_metrics_when_usage_lacks_september():
     october_only = usage_frame()
     october_only = october_only[october_only["at"].str.startswith("2026-10")]
-    previous = {"adoption": {"period": {"label": "2026-09"}, "tools": [
-        {"tool": "crm", "department": None, "active_users": 2, "utilisation": 0.5}]}}
+    previous = {
+        "adoption": {
+            "period": {"label": "2026-09"},
+            "tools": [{"tool": "crm", "department": None, "active_users": 2, "utilisation": 0.5}],
+        }
+    }
     rules = {"crm": {"exclude_actions": ["email_received"]}}
-    res = compute_adoption(october_only, period=OCT, timezone=TZ, previous_metrics=previous, activity_rules=rules)
+    res = compute_adoption(
+        october_only, period=OCT, timezone=TZ, previous_metrics=previous, activity_rules=rules
+    )
     crm = next(t for t in res.summary["tools"] if t["tool"] == "crm")
     assert res.summary["change_source"] == "previous_metrics"
     assert crm["change"] == {"active_users": 5.0}  # 7 - 2; utilisation unknown now (no licence)
@@ -252,7 +298,9 @@ def test_change_from_previous_metrics_when_usage_lacks_september():
 
 
 def test_include_rule_keeps_only_listed_actions():
-    res = compute_adoption(usage_frame(), period=OCT, timezone=TZ, activity_rules={"crm": {"include_actions": ["EDIT"]}})
+    res = compute_adoption(
+        usage_frame(), period=OCT, timezone=TZ, activity_rules={"crm": {"include_actions": ["EDIT"]}}
+    )
     crm = row(res, "crm")
     assert crm["active_users"] == 1  # only u5 edits in October (u4's email_received is not an edit)
     assert crm["actions"] == 6
@@ -262,7 +310,9 @@ def test_bad_activity_rule_names_the_key():
     from auditbridge.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"adoption\.activity\.crm\.exclude_action"):
-        compute_adoption(usage_frame(), period=OCT, timezone=TZ, activity_rules={"crm": {"exclude_action": ["x"]}})
+        compute_adoption(
+            usage_frame(), period=OCT, timezone=TZ, activity_rules={"crm": {"exclude_action": ["x"]}}
+        )
 
 
 def test_frame_with_utc_timestamps_gives_the_same_figures(result):
@@ -270,16 +320,26 @@ def test_frame_with_utc_timestamps_gives_the_same_figures(result):
     dated = ~frame["at"].str.fullmatch(r"\d{4}-\d{2}-\d{2}")
     typed = coerce(frame[dated].replace("", pd.NA), "usage")  # datetime64[UTC], Float64 counts
     daily = frame[~dated]
-    res = compute_adoption([typed, daily], licences=canonical(LICENCES.astype("string"), "licences"),
-                           assignments=canonical(ASSIGNMENTS, "assignments"), directory=canonical(DIRECTORY, "directory"),
-                           period=OCT, timezone=TZ, activity_rules={"crm": {"exclude_actions": ["email_received"]}},
-                           zombie_days=60)
+    res = compute_adoption(
+        [typed, daily],
+        licences=canonical(LICENCES.astype("string"), "licences"),
+        assignments=canonical(ASSIGNMENTS, "assignments"),
+        directory=canonical(DIRECTORY, "directory"),
+        period=OCT,
+        timezone=TZ,
+        activity_rules={"crm": {"exclude_actions": ["email_received"]}},
+        zombie_days=60,
+    )
     pd.testing.assert_frame_equal(res.tools, result.tools)
 
 
 def test_working_days_and_empty_usage():
-    res = compute_adoption(pd.DataFrame({"tool": [], "user": [], "at": []}, dtype="string"),
-                           licences=canonical(LICENCES.astype("string"), "licences"), period=OCT, timezone=TZ)
+    res = compute_adoption(
+        pd.DataFrame({"tool": [], "user": [], "at": []}, dtype="string"),
+        licences=canonical(LICENCES.astype("string"), "licences"),
+        period=OCT,
+        timezone=TZ,
+    )
     assert res.summary["working_days"] == 22
     assert res.summary["totals"]["active_users"] == 0
     assert res.summary["totals"]["idle_seats"] == 21  # every purchased seat, nobody active
@@ -288,8 +348,13 @@ def test_working_days_and_empty_usage():
 
 def test_assignments_as_plain_text_are_read_with_the_canonical_rules(result):
     res = compute_adoption(
-        usage_frame(), licences=canonical(LICENCES.astype("string"), "licences"), assignments=ASSIGNMENTS,
-        directory=DIRECTORY, period=OCT, timezone=TZ, activity_rules={"crm": {"exclude_actions": ["email_received"]}},
+        usage_frame(),
+        licences=canonical(LICENCES.astype("string"), "licences"),
+        assignments=ASSIGNMENTS,
+        directory=DIRECTORY,
+        period=OCT,
+        timezone=TZ,
+        activity_rules={"crm": {"exclude_actions": ["email_received"]}},
         zombie_days=60,
     )
     pd.testing.assert_frame_equal(res.tools, result.tools)

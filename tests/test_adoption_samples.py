@@ -30,26 +30,52 @@ def test_microsoft_365_reports_and_activations(samples):
     # Exchange: the guest 2021-01-11; OneDrive: the guest 2020-12-07 (December = the previous period).
     # Office365ActivationsUserDetail: 5 users hold "OFFICE MOBILE APPS FOR OFFICE 365", no licence file.
     m365 = samples / "m365"
-    r = ingest([str(m365 / f) for f in ("TeamsUserActivityUserDetail.csv", "EmailActivityUserDetail.csv",
-                                        "OneDriveActivityUserDetail.csv", "Office365ActivationsUserDetail.csv")],
-               pseudonym_key=KEY, timezone=TZ)
-    res = compute_adoption(r.datasets["usage"], assignments=r.datasets["assignments"], period=JAN, timezone=TZ)
+    r = ingest(
+        [
+            str(m365 / f)
+            for f in (
+                "TeamsUserActivityUserDetail.csv",
+                "EmailActivityUserDetail.csv",
+                "OneDriveActivityUserDetail.csv",
+                "Office365ActivationsUserDetail.csv",
+            )
+        ],
+        pseudonym_key=KEY,
+        timezone=TZ,
+    )
+    res = compute_adoption(
+        r.datasets["usage"], assignments=r.datasets["assignments"], period=JAN, timezone=TZ
+    )
     teams, mail, drive = row(res, "teams"), row(res, "exchange"), row(res, "onedrive")
-    assert (teams["active_users"], teams["new_users"], teams["returning_users"], teams["dormant_users"]) == (2, 2, 0, 0)
+    assert (teams["active_users"], teams["new_users"], teams["returning_users"], teams["dormant_users"]) == (
+        2,
+        2,
+        0,
+        0,
+    )
     assert teams["dau_mean"] == pytest.approx(2 / 31, abs=1e-6)
     # 28-day windows ending in January: the guest from the 21st (11 days), akash from the 19th (13 days)
     assert teams["mau_mean"] == pytest.approx(24 / 31, abs=1e-6)
     assert (mail["active_users"], mail["new_users"]) == (1, 1)
     assert (drive["active_users"], drive["dormant_users"]) == (0, 1)
     office = row(res, "office-mobile-apps-for-office-365")
-    assert (office["assigned"], office["active_users"], office["idle_seats"], office["utilisation"]) == (5, 0, 5, 0.0)
+    assert (office["assigned"], office["active_users"], office["idle_seats"], office["utilisation"]) == (
+        5,
+        0,
+        5,
+        0.0,
+    )
     assert office["idle_cost"] is None and office["seats"] is None  # no licence data: no price
     assert "office-mobile-apps-for-office-365" in res.summary["tools_without_licence"]
     # no directory: everyone is in `unknown`; the 5 seat holders of the Office tool are enough for a group of their
     # own, the 1 to 3 people of the other tools are merged into `other`
     depts = {(d["tool"], d["department"]) for d in res.summary["departments"]}
-    assert depts == {("office-mobile-apps-for-office-365", "unknown"), ("teams", "other"), ("exchange", "other"),
-                     ("onedrive", "other")}
+    assert depts == {
+        ("office-mobile-apps-for-office-365", "unknown"),
+        ("teams", "other"),
+        ("exchange", "other"),
+        ("onedrive", "other"),
+    }
 
 
 def test_zoom_sign_ins_with_sign_outs_excluded(samples):
@@ -59,8 +85,12 @@ def test_zoom_sign_ins_with_sign_outs_excluded(samples):
     # DAU: 11 + 1 + 1 + 1 = 14 user-days. WAU windows: bnb covers the 7th-31st (25), the others 7 each -> 46.
     # MAU: bnb 25, vnsidh 12 (20-31), zero-j 25, zero-s 25 -> 87.
     r = ingest([str(samples / "saas_usage_logs" / "zoom_signin_signout_activities.txt")], pseudonym_key=KEY)
-    res = compute_adoption(r.datasets["usage"], period=JAN, timezone=TZ,
-                           activity_rules={"zoom": {"exclude_actions": ["sign-out"]}})
+    res = compute_adoption(
+        r.datasets["usage"],
+        period=JAN,
+        timezone=TZ,
+        activity_rules={"zoom": {"exclude_actions": ["sign-out"]}},
+    )
     zoom = row(res, "zoom")
     assert zoom["active_users"] == 4
     assert zoom["dau_mean"] == pytest.approx(14 / 31, abs=1e-6)
@@ -94,8 +124,11 @@ def test_google_workspace_logins_against_the_licence_count(samples):
     # all 12 assigned (no assignments), 5 idle -> 5 x 6 x 1 month = 30 EUR.
     g = samples / "google_workspace"
     usage = ingest([str(g / "gsuite_user_usage_reports.txt")], pseudonym_key=KEY).datasets["usage"]
-    licences = ingest([str(g / "gsuite_usage_reports.txt")], pseudonym_key=KEY,
-                      mapping={"cost_per_seat_month": 6.0, "currency": "EUR"}).datasets["licences"]
+    licences = ingest(
+        [str(g / "gsuite_usage_reports.txt")],
+        pseudonym_key=KEY,
+        mapping={"cost_per_seat_month": 6.0, "currency": "EUR"},
+    ).datasets["licences"]
     res = compute_adoption(usage, licences=licences, period=JAN, timezone=TZ)
     gw = row(res, "google-workspace")
     assert (gw["seats"], gw["assigned"], gw["active_users"], gw["idle_seats"]) == (12, 12, 7, 5)

@@ -43,10 +43,20 @@ def test_unique_keys_bitmap_and_sort_agree():
 def test_prefect_task_runs_the_engine():
     from tasks.adoption.task import adoption_task
 
-    usage = pd.DataFrame({"tool": ["crm", "crm"], "user": ["a", "b"],
-                          "at": ["2026-07-01T09:00:00+02:00", "2026-07-31T23:30:00+02:00"]}, dtype="string")
-    licences = pd.DataFrame({"tool": ["crm"], "seats": [4.0], "cost_per_seat_month": [10.0], "currency": ["EUR"]})
-    result = adoption_task.fn(usage, period=parse_period("2026-07"), timezone="Europe/Paris", licences=licences)
+    usage = pd.DataFrame(
+        {
+            "tool": ["crm", "crm"],
+            "user": ["a", "b"],
+            "at": ["2026-07-01T09:00:00+02:00", "2026-07-31T23:30:00+02:00"],
+        },
+        dtype="string",
+    )
+    licences = pd.DataFrame(
+        {"tool": ["crm"], "seats": [4.0], "cost_per_seat_month": [10.0], "currency": ["EUR"]}
+    )
+    result = adoption_task.fn(
+        usage, period=parse_period("2026-07"), timezone="Europe/Paris", licences=licences
+    )
     crm = result.summary["tools"][0]
     # 2 active of 4 seats, 2 idle x 10 EUR x 1 month; 2 user-days over 31 days
     assert (crm["active_users"], crm["idle_seats"], crm["idle_cost"]) == (2, 2, 20.0)

@@ -125,17 +125,23 @@ def test_on_demand_run_publishes_that_period(server, publisher_client, s3_prefix
     log = (local.dir / "worker.log").read_text(errors="replace")[-3000:]
     assert flow_run.state.type == StateType.COMPLETED, log
     assert flow_run.name == "audit 2026-Q2"
-    pointer = publisher_client.get_object(Bucket=store_info.bucket, Key=f"{s3_prefix}/demo-company/2026-Q2/latest.json")
+    pointer = publisher_client.get_object(
+        Bucket=store_info.bucket, Key=f"{s3_prefix}/demo-company/2026-Q2/latest.json"
+    )
     latest = json.loads(pointer["Body"].read())
     run_id = latest["run_id"]
     metrics_key = f"{s3_prefix}/demo-company/2026-Q2/{run_id}/metrics.json"
-    metrics = json.loads(publisher_client.get_object(Bucket=store_info.bucket, Key=metrics_key)["Body"].read())
+    metrics = json.loads(
+        publisher_client.get_object(Bucket=store_info.bucket, Key=metrics_key)["Body"].read()
+    )
     assert metrics["audit"]["period"]["label"] == "2026-Q2"
 
     async def artifacts(client):
         from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-        return await client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run.id])))
+        return await client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run.id]))
+        )
 
     found = {a.key for a in asyncio.run(_api(local, artifacts))}
     assert {"audit-report", "audit-headline", "data-quality"} <= found

@@ -8,7 +8,6 @@ publishes and says so in data-quality.json.
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -62,7 +61,9 @@ def _keys(client, bucket: str, prefix: str) -> list[str]:
     return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
 
 
-def test_demo_audit_is_published_and_verifiable(demo_dir, tmp_path, point_at_store, publisher_client, s3_prefix):
+def test_demo_audit_is_published_and_verifiable(
+    demo_dir, tmp_path, point_at_store, publisher_client, s3_prefix
+):
     from flows.audit import run_audit
 
     config = _variant(demo_dir, tmp_path, s3_prefix)
@@ -70,8 +71,15 @@ def test_demo_audit_is_published_and_verifiable(demo_dir, tmp_path, point_at_sto
     bucket = point_at_store["AUDITBRIDGE_BUCKET"]
     base = f"{s3_prefix}/demo-company/2026-Q3/{outcome['run_id']}/"
     keys = _keys(publisher_client, bucket, s3_prefix)
-    for name in ("report.html", "report.pdf", "metrics.json", "data-quality.json", "manifest.json",
-                 "tables/sla_tickets.csv", "tables/adoption_tools.csv"):
+    for name in (
+        "report.html",
+        "report.pdf",
+        "metrics.json",
+        "data-quality.json",
+        "manifest.json",
+        "tables/sla_tickets.csv",
+        "tables/adoption_tools.csv",
+    ):
         assert base + name in keys
     assert f"{s3_prefix}/demo-company/2026-Q3/latest.json" in keys
     assert f"{s3_prefix}/demo-company/index.html" in keys
@@ -87,7 +95,9 @@ def test_demo_audit_is_published_and_verifiable(demo_dir, tmp_path, point_at_sto
     import hashlib
     import urllib.request
 
-    manifest = json.loads(publisher_client.get_object(Bucket=bucket, Key=base + "manifest.json")["Body"].read())
+    manifest = json.loads(
+        publisher_client.get_object(Bucket=bucket, Key=base + "manifest.json")["Body"].read()
+    )
     with urllib.request.urlopen(outcome["url"], timeout=10) as resp:
         body = resp.read()
     listed = {f["path"]: f for f in manifest["files"]}
@@ -95,14 +105,20 @@ def test_demo_audit_is_published_and_verifiable(demo_dir, tmp_path, point_at_sto
     # no name or e-mail address of the demo's people reaches the published files
     people = pd.read_csv(demo_dir / "directory.csv")["user"].astype(str)
     html = body.decode()
-    table = publisher_client.get_object(Bucket=bucket, Key=base + "tables/sla_tickets.csv")["Body"].read().decode()
+    table = (
+        publisher_client.get_object(Bucket=bucket, Key=base + "tables/sla_tickets.csv")["Body"]
+        .read()
+        .decode()
+    )
     assert not any(p in html or p in table for p in people.head(50))
     # the local copy has the same files
     local = Path(outcome["local"]).parent
     assert (local / "report.html").read_bytes() == body
 
 
-def test_blocking_failure_stops_before_publishing(demo_dir, tmp_path, point_at_store, publisher_client, s3_prefix):
+def test_blocking_failure_stops_before_publishing(
+    demo_dir, tmp_path, point_at_store, publisher_client, s3_prefix
+):
     from flows.audit import run_audit
 
     # plant a defect: a licence inventory with a negative seat count (blocking: seats must be >= 0)
@@ -122,12 +138,18 @@ def test_blocking_failure_stops_before_publishing(demo_dir, tmp_path, point_at_s
     assert any("-5" in p.read_text() for p in evidence)
 
 
-def test_warning_publishes_with_a_visible_verdict(demo_dir, tmp_path, point_at_store, publisher_client, s3_prefix):
+def test_warning_publishes_with_a_visible_verdict(
+    demo_dir, tmp_path, point_at_store, publisher_client, s3_prefix
+):
     from flows.audit import run_audit
 
     # every demo ticket lacks some optional field? No: require that no ticket lacks a priority, which a third do
-    config = _variant(demo_dir, tmp_path, s3_prefix,
-                      validation={"on_row_error": "refuse", "thresholds": {"tickets.priority_missing_max": 0.05}})
+    config = _variant(
+        demo_dir,
+        tmp_path,
+        s3_prefix,
+        validation={"on_row_error": "refuse", "thresholds": {"tickets.priority_missing_max": 0.05}},
+    )
     outcome = run_audit(config=str(config), period="2026-Q3", out=str(tmp_path / "local"))
     assert outcome["data_quality"] == "warning"
     bucket = point_at_store["AUDITBRIDGE_BUCKET"]

@@ -24,7 +24,9 @@ def test_minimal_config_and_relative_paths(tmp_path):
 
 
 def test_unknown_keys_named_by_path(tmp_path):
-    path = write(tmp_path, "name: acme\nsources:\n  tickets:\n    - path: t.csv\n      formt: glpi\npublsh: {}\n")
+    path = write(
+        tmp_path, "name: acme\nsources:\n  tickets:\n    - path: t.csv\n      formt: glpi\npublsh: {}\n"
+    )
     with pytest.raises(ConfigError) as exc:
         load_config(path)
     text = str(exc.value)

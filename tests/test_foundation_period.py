@@ -1,6 +1,6 @@
 """Periods as users type them (CONTRACTS section 1): every form, the previous period, bounds in a timezone."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -25,7 +25,9 @@ def test_forms(text, start, end, label):
     assert (period.start, period.end, period.label) == (start, end, label)
 
 
-@pytest.mark.parametrize("text", ["2026-Q5", "2026-13", "Q3", "", "2026-09-30..2026-07-01", "2026-02-30..2026-03-01"])
+@pytest.mark.parametrize(
+    "text", ["2026-Q5", "2026-13", "Q3", "", "2026-09-30..2026-07-01", "2026-02-30..2026-03-01"]
+)
 def test_refused_with_the_forms_named(text):
     with pytest.raises(UsageError) as exc:
         parse_period(text)
@@ -44,8 +46,8 @@ def test_previous_periods():
 def test_bounds_follow_daylight_saving():
     # 2026-Q1 in Paris: starts at 00:00 CET (+01:00) and ends at 00:00 CEST (+02:00) on 1 April
     start, end = parse_period("2026-Q1").bounds("Europe/Paris")
-    assert start.astimezone(timezone.utc) == datetime(2025, 12, 31, 23, tzinfo=timezone.utc)
-    assert end.astimezone(timezone.utc) == datetime(2026, 3, 31, 22, tzinfo=timezone.utc)
+    assert start.astimezone(UTC) == datetime(2025, 12, 31, 23, tzinfo=UTC)
+    assert end.astimezone(UTC) == datetime(2026, 3, 31, 22, tzinfo=UTC)
 
 
 def test_months_for_idle_cost():

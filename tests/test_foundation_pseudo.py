@@ -9,7 +9,9 @@ from auditbridge.pseudo import is_pseudonym, pseudonymise
 
 
 def test_same_person_same_pseudonym_and_key_matters():
-    people = pd.Series(["Alice Martin", "alice martin ", "Bob (1103)", None, "", "Alice Martin"], dtype="string")
+    people = pd.Series(
+        ["Alice Martin", "alice martin ", "Bob (1103)", None, "", "Alice Martin"], dtype="string"
+    )
     out = pseudonymise(people, b"k1")
     assert out[0] == out[1] == out[5]
     assert out[0] != out[2]

@@ -28,8 +28,18 @@ def refused(path: str, **kw) -> str:
 
 
 def slack_item(**over):
-    item = {"user_id": "U1", "username": "alice", "date_first": 1700000000, "date_last": 1700000000, "count": 1,
-            "ip": "10.0.0.1", "user_agent": "SlackWeb/0", "isp": "", "country": "", "region": ""}
+    item = {
+        "user_id": "U1",
+        "username": "alice",
+        "date_first": 1700000000,
+        "date_last": 1700000000,
+        "count": 1,
+        "ip": "10.0.0.1",
+        "user_agent": "SlackWeb/0",
+        "isp": "",
+        "country": "",
+        "region": "",
+    }
     return {**item, **over}
 
 
@@ -81,9 +91,19 @@ def test_okta_object_instead_of_array_is_refused(tmp_path):
 
 def test_okta_failed_and_system_events_are_not_use(tmp_path):
     def event(actor_type, result, who="a@x.com"):
-        return {"actor": {"type": actor_type, "alternateId": who, "displayName": "A"}, "eventType": "user.session.start",
-                "published": "2026-07-01T08:00:00.000Z", "outcome": {"result": result}, "target": None}
-    events = [event("User", "SUCCESS"), event("User", "FAILURE"), event("SystemPrincipal", "SUCCESS", "system@okta.com")]
+        return {
+            "actor": {"type": actor_type, "alternateId": who, "displayName": "A"},
+            "eventType": "user.session.start",
+            "published": "2026-07-01T08:00:00.000Z",
+            "outcome": {"result": result},
+            "target": None,
+        }
+
+    events = [
+        event("User", "SUCCESS"),
+        event("User", "FAILURE"),
+        event("SystemPrincipal", "SUCCESS", "system@okta.com"),
+    ]
     r = ingest([write(tmp_path, "okta.json", events)], pseudonym_key=KEY)
     usage = r.datasets["usage"]
     # one counted event; without an AppInstance target the tool is okta itself
@@ -98,22 +118,35 @@ def test_google_response_of_another_kind_is_refused(tmp_path):
 
 
 def test_google_bad_time_names_the_report_item_and_parameter(tmp_path):
-    doc = {"kind": "admin#reports#usageReports", "usageReports": [
-        {"date": "2026-07-01", "entity": {"type": "USER", "userEmail": "a@x.com"},
-         "parameters": [{"name": "accounts:last_login_time", "datetimeValue": "last tuesday"}]}]}
+    doc = {
+        "kind": "admin#reports#usageReports",
+        "usageReports": [
+            {
+                "date": "2026-07-01",
+                "entity": {"type": "USER", "userEmail": "a@x.com"},
+                "parameters": [{"name": "accounts:last_login_time", "datetimeValue": "last tuesday"}],
+            }
+        ],
+    }
     text = refused(write(tmp_path, "g.json", doc))
     assert "column 'usageReports[0].parameters[name=accounts:last_login_time]'" in text
     assert "RFC 3339" in text and "'last tuesday'" in text
 
 
 def test_m365_bad_date_names_row_and_column(tmp_path):
-    csv = ("\ufeffReport Refresh Date,User Principal Name,Last Activity Date,Team Chat Message Count,Report Period\r\n"
-           "2026-07-02,a@x.com,2026-07-01,1,1\r\n"
-           "2026-07-02,b@x.com,last week,1,1\r\n")
+    csv = (
+        "\ufeffReport Refresh Date,User Principal Name,Last Activity Date,Team Chat Message Count,Report Period\r\n"
+        "2026-07-02,a@x.com,2026-07-01,1,1\r\n"
+        "2026-07-02,b@x.com,last week,1,1\r\n"
+    )
     path = write(tmp_path, "teams.csv", csv)
     text = refused(path)
     # header = row 1, so b@x.com is row 3
-    assert "teams.csv, row 3, column 'Last Activity Date'" in text and "expected a date" in text and "'last week'" in text
+    assert (
+        "teams.csv, row 3, column 'Last Activity Date'" in text
+        and "expected a date" in text
+        and "'last week'" in text
+    )
     r = ingest([path], pseudonym_key=KEY, on_row_error="quarantine")
     assert len(r.datasets["usage"]) == 1 and r.quarantined["usage"]["_row"].tolist() == [3]
 
@@ -134,35 +167,84 @@ def test_forcing_a_kind_the_format_cannot_give_is_a_usage_error(tmp_path):
 
 
 def test_partial_pages_are_said_in_the_notes(tmp_path):
-    zoom = {"activity_logs": [{"email": "a@x.com", "time": "2021-01-25T14:39:42Z", "type": "Sign in"}],
-            "next_page_token": "abc", "total_records": 31}
-    slack = {"ok": True, "logins": [slack_item()], "paging": {"count": 100, "total": 250, "page": 1, "pages": 3}}
-    google = {"kind": "admin#reports#usageReports", "usageReports": [],
-              "warnings": [{"code": "PARTIAL_DATA_AVAILABLE", "message": "Data for 2026-07-01 is not available yet"}]}
-    r = ingest([write(tmp_path, "z.json", zoom), write(tmp_path, "s.json", slack), write(tmp_path, "g.json", google)],
-               pseudonym_key=KEY)
+    zoom = {
+        "activity_logs": [{"email": "a@x.com", "time": "2021-01-25T14:39:42Z", "type": "Sign in"}],
+        "next_page_token": "abc",
+        "total_records": 31,
+    }
+    slack = {
+        "ok": True,
+        "logins": [slack_item()],
+        "paging": {"count": 100, "total": 250, "page": 1, "pages": 3},
+    }
+    google = {
+        "kind": "admin#reports#usageReports",
+        "usageReports": [],
+        "warnings": [
+            {"code": "PARTIAL_DATA_AVAILABLE", "message": "Data for 2026-07-01 is not available yet"}
+        ],
+    }
+    r = ingest(
+        [
+            write(tmp_path, "z.json", zoom),
+            write(tmp_path, "s.json", slack),
+            write(tmp_path, "g.json", google),
+        ],
+        pseudonym_key=KEY,
+    )
     notes = "\n".join(r.notes)
-    assert "1 of 31 records" in notes and "page 1 of 3" in notes and "Data for 2026-07-01 is not available" in notes
+    assert (
+        "1 of 31 records" in notes
+        and "page 1 of 3" in notes
+        and "Data for 2026-07-01 is not available" in notes
+    )
     assert len(r.datasets["usage"]) == 2  # zoom 1 + slack 1; the empty Google day adds nothing
 
 
 def test_google_item_without_user_names_the_item(tmp_path):
-    doc = {"kind": "admin#reports#usageReports", "usageReports": [
-        {"date": "2026-07-01", "entity": {"type": "USER", "userEmail": "a@x.com"},
-         "parameters": [{"name": "accounts:last_login_time", "datetimeValue": "2026-07-01T08:00:00.000Z"}]},
-        {"date": "2026-07-01", "entity": {"type": "USER"},
-         "parameters": [{"name": "accounts:last_login_time", "datetimeValue": "2026-07-01T09:00:00.000Z"}]}]}
+    doc = {
+        "kind": "admin#reports#usageReports",
+        "usageReports": [
+            {
+                "date": "2026-07-01",
+                "entity": {"type": "USER", "userEmail": "a@x.com"},
+                "parameters": [
+                    {"name": "accounts:last_login_time", "datetimeValue": "2026-07-01T08:00:00.000Z"}
+                ],
+            },
+            {
+                "date": "2026-07-01",
+                "entity": {"type": "USER"},
+                "parameters": [
+                    {"name": "accounts:last_login_time", "datetimeValue": "2026-07-01T09:00:00.000Z"}
+                ],
+            },
+        ],
+    }
     path = write(tmp_path, "g.json", doc)
     assert "column 'usageReports[1].entity.userEmail'" in refused(path)
     r = ingest([path], pseudonym_key=KEY, on_row_error="quarantine")
-    assert len(r.datasets["usage"]) == 1 and r.quarantined["usage"]["_problem"].tolist() == ["no entity.userEmail"]
+    assert len(r.datasets["usage"]) == 1 and r.quarantined["usage"]["_problem"].tolist() == [
+        "no entity.userEmail"
+    ]
 
 
 def test_a_price_that_is_not_a_number_is_a_config_error(tmp_path):
     from auditbridge.errors import ConfigError
 
-    doc = {"kind": "admin#reports#usageReports", "usageReports": [
-        {"date": "2026-07-01", "entity": {"type": "CUSTOMER", "customerId": "C1"},
-         "parameters": [{"name": "accounts:gsuite_basic_total_licenses", "intValue": "3"}]}]}
+    doc = {
+        "kind": "admin#reports#usageReports",
+        "usageReports": [
+            {
+                "date": "2026-07-01",
+                "entity": {"type": "CUSTOMER", "customerId": "C1"},
+                "parameters": [{"name": "accounts:gsuite_basic_total_licenses", "intValue": "3"}],
+            }
+        ],
+    }
     with pytest.raises(ConfigError, match="cost_per_seat_month"):
-        ingest([write(tmp_path, "c.json", doc)], pseudonym_key=KEY, mapping={"cost_per_seat_month": "six", "currency": "EUR"})
+        ingest(
+            [write(tmp_path, "c.json", doc)],
+            pseudonym_key=KEY,
+            mapping={"cost_per_seat_month": "six", "currency": "EUR"},
+        )

@@ -38,6 +38,7 @@ def read(path, **kw):
 
 # ---- Microsoft 365 ---------------------------------------------------------------------------------------
 
+
 def test_teams_user_detail_gives_one_row_per_user_with_a_last_activity_date(samples):
     # TeamsUserActivityUserDetail.csv: 5 users; Last Activity Date set for varun (2020-08-26), the guest
     # #EXT# account (2021-01-21) and akash.hirve (2021-01-19); sumit and diksha have none -> 3 rows.
@@ -63,13 +64,17 @@ def test_email_received_mail_is_not_activity(samples):
     # activity); only the guest account (sent 7, last activity 2021-01-11) is active. No timezone: UTC midnight.
     r = read(samples / "m365" / "EmailActivityUserDetail.csv")
     usage = r.datasets["usage"]
-    assert usage[["tool", "user", "at"]].values.tolist() == [["exchange", pseudo(GUEST), ts("2021-01-11T00:00:00Z")]]
+    assert usage[["tool", "user", "at"]].values.tolist() == [
+        ["exchange", pseudo(GUEST), ts("2021-01-11T00:00:00Z")]
+    ]
 
 
 def test_onedrive_user_detail(samples):
     # OneDriveActivityUserDetail.csv: only the guest account has a Last Activity Date (2020-12-07).
     usage = read(samples / "m365" / "OneDriveActivityUserDetail.csv").datasets["usage"]
-    assert usage[["tool", "user", "at"]].values.tolist() == [["onedrive", pseudo(GUEST), ts("2020-12-07T00:00:00Z")]]
+    assert usage[["tool", "user", "at"]].values.tolist() == [
+        ["onedrive", pseudo(GUEST), ts("2020-12-07T00:00:00Z")]
+    ]
 
 
 def test_activations_are_seat_assignments_not_usage(samples):
@@ -92,6 +97,7 @@ def test_teams_user_counts_aggregate_is_refused_with_the_report_to_use(samples):
 
 
 # ---- Google Workspace --------------------------------------------------------------------------------------
+
 
 def test_google_user_usage_pivots_parameters_per_user(samples):
     # gsuite_user_usage_reports.txt: 10 users; accounts:last_login_time is epoch zero ("never") for
@@ -118,7 +124,8 @@ def test_google_customer_report_gives_licence_counts(samples):
     r = read(path, mapping={"cost_per_seat_month": 6, "currency": "eur"})
     lic = r.datasets["licences"]
     assert lic[["tool", "seats", "cost_per_seat_month", "currency", "seats_assigned"]].values.tolist() == [
-        ["google-workspace", 12.0, 6.0, "EUR", 10.0]]
+        ["google-workspace", 12.0, 6.0, "EUR", 10.0]
+    ]
     with pytest.raises(DataError) as err:
         read(path)
     assert "no price" in str(err.value)
@@ -127,14 +134,22 @@ def test_google_customer_report_gives_licence_counts(samples):
 
 # ---- Okta, Slack, Zoom -------------------------------------------------------------------------------------
 
+
 def test_okta_sso_event_is_usage_of_the_target_app(samples):
     # okta_logs.txt: one user.authentication.sso by snfsaas@gmail.com to AppInstance "Okta Admin Console",
     # published 2021-01-26T19:09:43.425Z, outcome SUCCESS.
     r = read(samples / "saas_usage_logs" / "okta_logs.txt")
     assert r.format == "okta"
     usage = r.datasets["usage"]
-    assert usage.values.tolist() == [["okta-admin-console", pseudo("snfsaas@gmail.com"),
-                                      ts("2021-01-26T19:09:43.425Z"), "user.authentication.sso", 1.0]]
+    assert usage.values.tolist() == [
+        [
+            "okta-admin-console",
+            pseudo("snfsaas@gmail.com"),
+            ts("2021-01-26T19:09:43.425Z"),
+            "user.authentication.sso",
+            1.0,
+        ]
+    ]
 
 
 def test_slack_access_logs_keep_the_login_count_and_both_days(samples):
@@ -150,7 +165,10 @@ def test_slack_access_logs_keep_the_login_count_and_both_days(samples):
     assert usage["count"].sum() == 199
     assert usage["user"].nunique() == 8
     assert usage.iloc[0][["user", "at", "action"]].tolist() == [
-        pseudo("mohana.sidhaarth"), ts("2021-01-27T07:53:14Z"), "login-api"]
+        pseudo("mohana.sidhaarth"),
+        ts("2021-01-27T07:53:14Z"),
+        "login-api",
+    ]
     assert set(usage["action"]) == {"login-web", "login-api", "login-app"}
     assert usage["at"].min() == ts("2021-01-22T05:17:04Z")  # 1611292624, the smallest epoch of the file
 
@@ -164,7 +182,10 @@ def test_zoom_sign_in_activities(samples):
     assert (usage["action"] == "sign-in").sum() == 27
     assert (usage["action"] == "sign-out").sum() == 3
     assert usage["user"].nunique() == 4
-    assert usage.iloc[0][["user", "at"]].tolist() == [pseudo("bnb.gsuite@gmail.com"), ts("2021-01-25T14:39:42Z")]
+    assert usage.iloc[0][["user", "at"]].tolist() == [
+        pseudo("bnb.gsuite@gmail.com"),
+        ts("2021-01-25T14:39:42Z"),
+    ]
     assert usage["at"].min().date().isoformat() == "2021-01-07"
 
 
@@ -177,18 +198,21 @@ def test_a_folder_of_three_tools_is_merged_into_one_usage_dataset(samples):
     assert usage.groupby("tool").size().to_dict() == {"okta-admin-console": 1, "slack": 139, "zoom": 30}
 
 
-@pytest.mark.parametrize(("relpath", "expected"), [
-    ("m365/TeamsUserActivityUserDetail.csv", "m365"),
-    ("m365/EmailActivityUserDetail.csv", "m365"),
-    ("m365/OneDriveActivityUserDetail.csv", "m365"),
-    ("m365/Office365ActivationsUserDetail.csv", "m365"),
-    ("m365/TeamsUserActivityUserCounts.csv", "m365"),  # recognised, so its refusal can say why
-    ("google_workspace/gsuite_usage_reports.txt", "google-workspace"),
-    ("google_workspace/gsuite_user_usage_reports.txt", "google-workspace"),
-    ("saas_usage_logs/okta_logs.txt", "okta"),
-    ("saas_usage_logs/slack_access_logs.txt", "slack"),
-    ("saas_usage_logs/zoom_signin_signout_activities.txt", "zoom"),
-])
+@pytest.mark.parametrize(
+    ("relpath", "expected"),
+    [
+        ("m365/TeamsUserActivityUserDetail.csv", "m365"),
+        ("m365/EmailActivityUserDetail.csv", "m365"),
+        ("m365/OneDriveActivityUserDetail.csv", "m365"),
+        ("m365/Office365ActivationsUserDetail.csv", "m365"),
+        ("m365/TeamsUserActivityUserCounts.csv", "m365"),  # recognised, so its refusal can say why
+        ("google_workspace/gsuite_usage_reports.txt", "google-workspace"),
+        ("google_workspace/gsuite_user_usage_reports.txt", "google-workspace"),
+        ("saas_usage_logs/okta_logs.txt", "okta"),
+        ("saas_usage_logs/slack_access_logs.txt", "slack"),
+        ("saas_usage_logs/zoom_signin_signout_activities.txt", "zoom"),
+    ],
+)
 def test_auto_detection_picks_the_usage_format(samples, relpath, expected):
     from tasks.ingest.api import detect
     from tasks.ingest.base import registry

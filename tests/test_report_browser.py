@@ -32,11 +32,24 @@ def _chromium(page: Path, tmp: Path, *, width: int, height: int, shot: Path) -> 
     if CHROMIUM is None:
         pytest.skip("chromium is absent: run `bash scripts/ensure-test-deps.sh` as root to install it")
     netlog = tmp / f"netlog-{shot.stem}.json"
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           f"--user-data-dir={tmp / ('profile-' + shot.stem)}", "--host-resolver-rules=MAP * ~NOTFOUND",
-           f"--log-net-log={netlog}", "--hide-scrollbars", f"--window-size={width},{height}",
-           f"--screenshot={shot}", page.as_uri()]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp / ('profile-' + shot.stem)}",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--log-net-log={netlog}",
+        "--hide-scrollbars",
+        f"--window-size={width},{height}",
+        f"--screenshot={shot}",
+        page.as_uri(),
+    ]
     subprocess.run(cmd, capture_output=True, timeout=120, check=True)
     log = json.loads(netlog.read_text(encoding="utf-8"))
     names = {v: k for k, v in log["constants"]["logEventTypes"].items()}
@@ -54,8 +67,11 @@ def _chromium(page: Path, tmp: Path, *, width: int, height: int, shot: Path) -> 
 
 def test_control_page_requests_are_detected(tmp_path):
     page = tmp_path / "control.html"
-    page.write_text('<!DOCTYPE html><p>control</p><img src="http://example.invalid/a.png">'
-                    '<link rel="stylesheet" href="https://fonts.example.invalid/css">', encoding="utf-8")
+    page.write_text(
+        '<!DOCTYPE html><p>control</p><img src="http://example.invalid/a.png">'
+        '<link rel="stylesheet" href="https://fonts.example.invalid/css">',
+        encoding="utf-8",
+    )
     urls = _chromium(page, tmp_path, width=400, height=300, shot=tmp_path / "control.png")
     assert sorted(urls) == ["http://example.invalid/a.png", "https://fonts.example.invalid/css"]
 
@@ -63,16 +79,23 @@ def test_control_page_requests_are_detected(tmp_path):
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory) -> Path:
     metrics = json.loads((FIXTURES / "metrics_sample.json").read_text(encoding="utf-8"))
-    files = build_report_files(metrics, sla_tickets=pd.read_csv(FIXTURES / "sla_tickets_sample.csv"),
-                               adoption_tools=None, languages=["fr", "en"],
-                               generated_at="2026-10-01T06:00:00+00:00", pdf=False)
+    files = build_report_files(
+        metrics,
+        sla_tickets=pd.read_csv(FIXTURES / "sla_tickets_sample.csv"),
+        adoption_tools=None,
+        languages=["fr", "en"],
+        generated_at="2026-10-01T06:00:00+00:00",
+        pdf=False,
+    )
     out = tmp_path_factory.mktemp("report")
     for name in ("report.html", "report.en.html"):
         (out / name).write_bytes(files[name])
     return out
 
 
-@pytest.mark.parametrize(("name", "width", "height"), [("report.html", 1280, 4200), ("report.en.html", 390, 3000)])
+@pytest.mark.parametrize(
+    ("name", "width", "height"), [("report.html", 1280, 4200), ("report.en.html", 390, 3000)]
+)
 def test_report_renders_offline_and_looks_like_a_report(report_dir, tmp_path, name, width, height):
     from PIL import Image
 

@@ -43,13 +43,23 @@ def sla_tickets() -> pd.DataFrame:
 
 def adoption_table(metrics: dict) -> pd.DataFrame:
     ad = metrics["adoption"] or {}
-    rows = [{k: v for k, v in r.items() if k != "change"} for r in (ad.get("tools") or []) + (ad.get("departments") or [])]
+    rows = [
+        {k: v for k, v in r.items() if k != "change"}
+        for r in (ad.get("tools") or []) + (ad.get("departments") or [])
+    ]
     return pd.DataFrame(rows)
 
 
 def build(metrics, sla_tickets, *, languages=("fr", "en"), pdf=False, generated_at=GENERATED_AT, **kw):
-    return build_report_files(metrics, sla_tickets=sla_tickets, adoption_tools=adoption_table(metrics),
-                              languages=list(languages), generated_at=generated_at, pdf=pdf, **kw)
+    return build_report_files(
+        metrics,
+        sla_tickets=sla_tickets,
+        adoption_tools=adoption_table(metrics),
+        languages=list(languages),
+        generated_at=generated_at,
+        pdf=pdf,
+        **kw,
+    )
 
 
 def read_csv(data: bytes) -> list[list[str]]:
@@ -60,9 +70,17 @@ def read_csv(data: bytes) -> list[list[str]]:
 def test_both_editions_and_every_file(metrics, sla_tickets):
     files = build(metrics, sla_tickets)
     assert set(files) == {
-        "report.html", "report.en.html", "metrics.json", "data-quality.json", "tables/findings.csv",
-        "tables/sla_groups.csv", "tables/backlog.csv", "tables/sla_tickets.csv", "tables/adoption_tools.csv",
-        "tables/adoption_monthly.csv"}
+        "report.html",
+        "report.en.html",
+        "metrics.json",
+        "data-quality.json",
+        "tables/findings.csv",
+        "tables/sla_groups.csv",
+        "tables/backlog.csv",
+        "tables/sla_tickets.csv",
+        "tables/adoption_tools.csv",
+        "tables/adoption_monthly.csv",
+    }
     fr, en = files["report.html"].decode(), files["report.en.html"].decode()
     assert '<html lang="fr">' in fr and '<html lang="en">' in en
     assert "Synthèse pour la direction" in fr and "Executive summary" in en
@@ -88,7 +106,9 @@ def test_sections_and_charts_are_present_with_text_alternatives(metrics, sla_tic
     # the executive summary lists five key findings, the most serious first
     summary = html.split('<section id="summary">')[1].split("</section>")[0]
     assert summary.count("<li class=") == 5
-    assert summary.index("crm: only 25% of seat holders use it") < summary.index("erp: 11 of 30 assigned seats")
+    assert summary.index("crm: only 25% of seat holders use it") < summary.index(
+        "erp: 11 of 30 assigned seats"
+    )
     # inputs with their fingerprints, the code version
     assert metrics["inputs"][0]["sha256"] in html and "0.1.0+g1a2b3c4" in html
 
@@ -122,7 +142,7 @@ def test_html_and_formula_injection_is_inert(metrics, sla_tickets):
     tickets = read_csv(files["tables/sla_tickets.csv"])
     header, rows = tickets[0], tickets[1:]
     titles = [r[header.index("title")] for r in rows]
-    assert "'=HYPERLINK(\"http://evil.example/x\",\"click\")" in titles
+    assert '\'=HYPERLINK("http://evil.example/x","click")' in titles
     assert "'+cmd|' /C calc'!A0" in titles and "'@SUM(1+1) duplicate" in titles
     assert "VPN down for the Lyon office" in titles  # harmless text untouched
     assert "requester" not in header and "assignee" not in header  # no pseudonym in published tables
@@ -151,20 +171,45 @@ def test_missing_previous_period_is_said_not_broken(metrics, sla_tickets):
     assert "Il n’existe pas d’audit précédent avec lequel comparer." in files["report.html"].decode()
     found = json.loads(files["metrics.json"])["findings"]
     assert "backlog_growth" not in [f["id"] for f in found]
-    with_previous = build(json.loads((FIXTURES / "metrics_sample.json").read_text()), sla_tickets, languages=["en"])
-    section = with_previous["report.html"].decode().split('<section id="comparison">')[1].split("</section>")[0]
+    with_previous = build(
+        json.loads((FIXTURES / "metrics_sample.json").read_text()), sla_tickets, languages=["en"]
+    )
+    section = (
+        with_previous["report.html"].decode().split('<section id="comparison">')[1].split("</section>")[0]
+    )
     assert "Still open" in section and "Cleared" in section  # follow-up of the previous findings
     # crm utilisation then 11/36 = 30.6 %, now 9/36 = 25 %: 5.6 points down
-    assert '<th scope="row">crm</th><td class="n">31%</td><td class="n">25%</td><td class="n">−6\u00a0pts</td>' in section
+    assert (
+        '<th scope="row">crm</th><td class="n">31%</td><td class="n">25%</td><td class="n">−6\u00a0pts</td>'
+        in section
+    )
 
 
 def test_empty_run_says_so(sla_tickets):
-    bare = {"audit": {"name": "acme", "period": {"label": "2026-Q3", "start": "2026-07-01", "end": "2026-09-30",
-                                                  "kind": "quarter"}, "run_id": "r1", "code_version": "0.1.0",
-                      "timezone": "Europe/Paris", "currency": "EUR"},
-            "sla": None, "adoption": None, "data_quality": None, "previous": None, "inputs": [], "policy": None}
-    files = build_report_files(bare, sla_tickets=None, adoption_tools=None, languages=["en", "fr"],
-                               generated_at=GENERATED_AT, pdf=False)
+    bare = {
+        "audit": {
+            "name": "acme",
+            "period": {"label": "2026-Q3", "start": "2026-07-01", "end": "2026-09-30", "kind": "quarter"},
+            "run_id": "r1",
+            "code_version": "0.1.0",
+            "timezone": "Europe/Paris",
+            "currency": "EUR",
+        },
+        "sla": None,
+        "adoption": None,
+        "data_quality": None,
+        "previous": None,
+        "inputs": [],
+        "policy": None,
+    }
+    files = build_report_files(
+        bare,
+        sla_tickets=None,
+        adoption_tools=None,
+        languages=["en", "fr"],
+        generated_at=GENERATED_AT,
+        pdf=False,
+    )
     html = files["report.html"].decode()
     assert "This run holds neither ticket nor usage data" in html
     assert "No ticket data was provided for this period" in html
@@ -172,10 +217,21 @@ def test_empty_run_says_so(sla_tickets):
     assert "No input file was recorded for this run." in html
     assert json.loads(files["metrics.json"])["findings"] == []
     # tickets but none in scope, licences file absent (no utilisation)
-    bare["sla"] = {"tickets_in_scope": 0, "overall": {"tickets": 0}, "by_priority": [], "backlog": {"open": 0}}
+    bare["sla"] = {
+        "tickets_in_scope": 0,
+        "overall": {"tickets": 0},
+        "by_priority": [],
+        "backlog": {"open": 0},
+    }
     bare["adoption"] = {"tools": [], "departments": [], "totals": {}}
-    html = build_report_files(bare, sla_tickets=sla_tickets.iloc[0:0], adoption_tools=None, languages=["en"],
-                              generated_at=GENERATED_AT, pdf=False)["report.html"].decode()
+    html = build_report_files(
+        bare,
+        sla_tickets=sla_tickets.iloc[0:0],
+        adoption_tools=None,
+        languages=["en"],
+        generated_at=GENERATED_AT,
+        pdf=False,
+    )["report.html"].decode()
     assert "No ticket falls in this period" in html
 
 
@@ -192,7 +248,9 @@ def test_metrics_json_is_complete_and_sorted(metrics, sla_tickets):
     derived = data["derived"]
     assert derived["seat_utilisation"] == pytest.approx(178 / 229)
     rows = {r["key"]: r for r in derived["comparison"]["rows"]}
-    assert rows["resolution"]["now"] == pytest.approx(285 / 369) and rows["resolution"]["before"] == pytest.approx(262 / 342)
+    assert rows["resolution"]["now"] == pytest.approx(285 / 369) and rows["resolution"][
+        "before"
+    ] == pytest.approx(262 / 342)
     assert rows["backlog"]["delta"] == 8
     assert [f["status"] for f in derived["follow_up"]] == ["open", "open", "cleared"]
     assert json.loads(files["data-quality.json"])["verdict"] == "warning"
@@ -200,18 +258,29 @@ def test_metrics_json_is_complete_and_sorted(metrics, sla_tickets):
 
 def test_refuses_bad_languages_and_naive_time(metrics, sla_tickets):
     with pytest.raises(UsageError, match="languages"):
-        build_report_files(metrics, sla_tickets=None, adoption_tools=None, languages=["de"], generated_at=GENERATED_AT)
+        build_report_files(
+            metrics, sla_tickets=None, adoption_tools=None, languages=["de"], generated_at=GENERATED_AT
+        )
     with pytest.raises(UsageError, match="timezone"):
-        build_report_files(metrics, sla_tickets=None, adoption_tools=None, languages=["fr"],
-                           generated_at="2026-10-01T06:00:00")
+        build_report_files(
+            metrics,
+            sla_tickets=None,
+            adoption_tools=None,
+            languages=["fr"],
+            generated_at="2026-10-01T06:00:00",
+        )
 
 
 def test_every_template_text_is_translated():
     ids = extract_messages()
     assert len(ids) > 200
     fr = translations("fr")
-    untranslated = [i for i in ids if fr.gettext(i) == i and i not in ("Adoption", "Format", "Source", "Verdict",
-                                                                        "Tickets", "Ticket", "Audit", "Utilisation")]
+    untranslated = [
+        i
+        for i in ids
+        if fr.gettext(i) == i
+        and i not in ("Adoption", "Format", "Source", "Verdict", "Tickets", "Ticket", "Audit", "Utilisation")
+    ]
     assert untranslated == []
     assert catalogue_path("en").is_file() and not list(catalogue_path("fr").parent.glob("*.mo"))
 
@@ -229,13 +298,25 @@ print(json.dumps({k: hashlib.sha256(v).hexdigest() for k, v in files.items()}))
 
 def test_same_inputs_same_bytes_html_and_pdf(metrics, sla_tickets):
     """Built here and again in another process (fresh caches, another hash seed): the same bytes, PDF included."""
-    first = build_report_files(metrics, sla_tickets=sla_tickets, adoption_tools=None, languages=["fr"],
-                               generated_at=GENERATED_AT)
+    first = build_report_files(
+        metrics, sla_tickets=sla_tickets, adoption_tools=None, languages=["fr"], generated_at=GENERATED_AT
+    )
     assert first["report.pdf"].startswith(b"%PDF-")
-    out = subprocess.run([sys.executable, "-c", _SUBPROCESS_BUILD, str(FIXTURES / "metrics_sample.json"),
-                          str(FIXTURES / "sla_tickets_sample.csv"), GENERATED_AT],
-                         capture_output=True, text=True, check=True, cwd=Path(__file__).parent.parent,
-                         env={**os.environ, "PYTHONHASHSEED": "12345"})
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _SUBPROCESS_BUILD,
+            str(FIXTURES / "metrics_sample.json"),
+            str(FIXTURES / "sla_tickets_sample.csv"),
+            GENERATED_AT,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent.parent,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+    )
     second = json.loads(out.stdout.strip().splitlines()[-1])
     assert {k: hashlib.sha256(v).hexdigest() for k, v in first.items()} == second
     # The generation time is an input: another time changes the HTML (and so the PDF), nothing else does.
@@ -249,7 +330,9 @@ def test_pdf_holds_the_same_content(metrics, sla_tickets, tmp_path):
     files = build(metrics, sla_tickets, languages=["fr"], pdf=True)
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(files["report.pdf"])
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "Synthèse pour la direction" in text and "Constats et recommandations" in text
     assert "Méthode et définitions" in text and metrics["inputs"][0]["sha256"][:20] in text
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
@@ -273,8 +356,10 @@ def test_pdf_rendering_never_fetches_anything(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    html = ('<!DOCTYPE html><html><head><link rel="stylesheet" href="http://example.invalid/x.css"></head>'
-            '<body><p>offline</p><img src="https://example.invalid/y.png"></body></html>')
+    html = (
+        '<!DOCTYPE html><html><head><link rel="stylesheet" href="http://example.invalid/x.css"></head>'
+        '<body><p>offline</p><img src="https://example.invalid/y.png"></body></html>'
+    )
     pdf = render_pdf(html, identifier="t")
     assert pdf.startswith(b"%PDF-")
     assert attempts == []

@@ -66,7 +66,9 @@ def test_thresholds_from_the_configuration_change_what_fires(metrics):
     # Utilisation threshold 20 %: crm (25 %) is no longer "little used", but its idle cost (3645) still
     # exceeds 1000, so it becomes an idle-cost finding. Compliance goal 85 %: P1 (88.2 %) and P3 (89.7 %)
     # now pass; "none" (33.3 % and 76.2 %) still fails.
-    found = derive_findings(metrics, {"utilisation_min": 0.20, "sla_compliance_min": 0.85, "idle_cost_max": 3000})
+    found = derive_findings(
+        metrics, {"utilisation_min": 0.20, "sla_compliance_min": 0.85, "idle_cost_max": 3000}
+    )
     ids = [f["id"] for f in found]
     assert "low_utilisation:crm" not in ids
     assert "idle_cost:crm" in ids  # 3645 > 3000
@@ -82,9 +84,14 @@ def test_unknown_threshold_is_refused(metrics):
 
 def test_department_gap_boundary():
     # Tool at 80 %; a department at 50 % is exactly 30 pts below (fires), one at 51 % is 29 pts below (not).
-    adoption = {"currency": "EUR", "tools": [{"tool": "crm", "utilisation": 0.8, "idle_cost": 0}],
-                "departments": [{"tool": "crm", "department": "Sales", "utilisation": 0.5, "idle_cost": 0},
-                                {"tool": "crm", "department": "Finance", "utilisation": 0.51, "idle_cost": 0}]}
+    adoption = {
+        "currency": "EUR",
+        "tools": [{"tool": "crm", "utilisation": 0.8, "idle_cost": 0}],
+        "departments": [
+            {"tool": "crm", "department": "Sales", "utilisation": 0.5, "idle_cost": 0},
+            {"tool": "crm", "department": "Finance", "utilisation": 0.51, "idle_cost": 0},
+        ],
+    }
     ids = [f["id"] for f in derive_findings({"adoption": adoption})]
     assert ids == ["department_gap:crm:Sales"]
 
@@ -93,8 +100,13 @@ def test_missing_sections_give_no_finding_and_no_crash():
     assert derive_findings({}) == []
     assert derive_findings({"sla": None, "adoption": None, "data_quality": None, "previous": None}) == []
     # No tickets at all, no licences (utilisation undefined): nothing to flag.
-    sla = {"tickets_in_scope": 0, "no_priority_share": None, "by_priority": [], "backlog": {"open": 0},
-           "open_breached": 0}
+    sla = {
+        "tickets_in_scope": 0,
+        "no_priority_share": None,
+        "by_priority": [],
+        "backlog": {"open": 0},
+        "open_breached": 0,
+    }
     adoption = {"tools": [{"tool": "teams", "utilisation": None, "idle_cost": None}], "departments": []}
     assert derive_findings({"sla": sla, "adoption": adoption}) == []
 

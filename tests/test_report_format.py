@@ -26,8 +26,10 @@ def test_number_with_decimals():
     assert fmt.number(1234.5, "en", 1) == "1,234.5"
 
 
-@pytest.mark.parametrize(("lang", "digits", "expected"), [
-    ("fr", 0, f"25{NBSP}%"), ("en", 0, "25%"), ("fr", 1, f"89,7{NBSP}%"), ("en", 1, "89.7%")])
+@pytest.mark.parametrize(
+    ("lang", "digits", "expected"),
+    [("fr", 0, f"25{NBSP}%"), ("en", 0, "25%"), ("fr", 1, f"89,7{NBSP}%"), ("en", 1, "89.7%")],
+)
 def test_percent(lang, digits, expected):
     value = 0.25 if digits == 0 else 140 / 156  # 89.74 %
     assert fmt.percent(value, lang, digits) == expected
@@ -83,8 +85,16 @@ def test_bound_filters_follow_the_language():
 
 def test_chart_is_accessible_and_escapes_labels():
     bars = [charts.Bar("<script>alert(1)</script>", 0.25, "25%"), charts.Bar("teams", 0.95, "95%")]
-    svg = str(charts.hbar_chart(bars, title="Use & misuse", desc="Bars <per> tool", chart_id="c1", target=0.4,
-                                target_text="threshold 40%"))
+    svg = str(
+        charts.hbar_chart(
+            bars,
+            title="Use & misuse",
+            desc="Bars <per> tool",
+            chart_id="c1",
+            target=0.4,
+            target_text="threshold 40%",
+        )
+    )
     assert 'role="img"' in svg and 'aria-labelledby="c1-t c1-d"' in svg
     assert '<title id="c1-t">Use &amp; misuse</title>' in svg
     assert '<desc id="c1-d">Bars &lt;per&gt; tool</desc>' in svg
@@ -96,16 +106,30 @@ def test_chart_is_accessible_and_escapes_labels():
 
 
 def test_sparklines_and_column_charts_draw_every_point():
-    svg = str(charts.sparklines(["Jul", "Aug", "Sep"], [("crm", [7, 6, None]), ("teams", [108, 105, 110])],
-                                [("7", "6"), ("108", "110")], title="t", desc="d", chart_id="c2"))
+    svg = str(
+        charts.sparklines(
+            ["Jul", "Aug", "Sep"],
+            [("crm", [7, 6, None]), ("teams", [108, 105, 110])],
+            [("7", "6"), ("108", "110")],
+            title="t",
+            desc="d",
+            chart_id="c2",
+        )
+    )
     assert svg.count("<polyline") == 2 and svg.count("<circle") == 2  # one line and one end dot per tool
     # each line on its own scale: teams goes from 108 down to 105 (bottom of its row) then up to 110 (top)
     teams = svg.split("<polyline")[2].split('points="')[1].split('"')[0].split()
     ys = [float(p.split(",")[1]) for p in teams]
     assert ys[1] == max(ys) and ys[2] == min(ys)
     assert "108 → <tspan" in svg
-    svg = str(charts.column_chart([charts.Bar("<1d", 9, "9"), charts.Bar(">30d", 4, "4", alert=True)],
-                                  title="t", desc="d", chart_id="c3"))
+    svg = str(
+        charts.column_chart(
+            [charts.Bar("<1d", 9, "9"), charts.Bar(">30d", 4, "4", alert=True)],
+            title="t",
+            desc="d",
+            chart_id="c3",
+        )
+    )
     assert "&lt;1d" in svg and "&gt;30d" in svg and svg.count("<rect") == 2
 
 

@@ -32,8 +32,17 @@ def every_rule() -> list[dict]:
     return list(by_rule.values())
 
 
-RULES = ("low_utilisation", "idle_cost", "department_gap", "licence_without_usage", "sla_compliance",
-         "no_priority", "backlog_growth", "open_breached", "data_quality")
+RULES = (
+    "low_utilisation",
+    "idle_cost",
+    "department_gap",
+    "licence_without_usage",
+    "sla_compliance",
+    "no_priority",
+    "backlog_growth",
+    "open_breached",
+    "data_quality",
+)
 
 
 def test_the_fixture_covers_every_rule():
@@ -42,8 +51,12 @@ def test_the_fixture_covers_every_rule():
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_every_rule_speaks_both_languages(lang):
-    metrics = prepare_metrics(json.loads(FIXTURE.read_text(encoding="utf-8")), languages=[lang],
-                              generated_at="2026-10-01T06:00:00+00:00", thresholds=None)
+    metrics = prepare_metrics(
+        json.loads(FIXTURE.read_text(encoding="utf-8")),
+        languages=[lang],
+        generated_at="2026-10-01T06:00:00+00:00",
+        thresholds=None,
+    )
     ctx = build_context(metrics, findings=[], sla_tickets=None, thresholds=metrics["thresholds"], lang=lang)
     texts = make_environment(lang).get_template("partials/finding_texts.html.j2").make_module(ctx)
     seen_recos = set()
@@ -59,4 +72,6 @@ def test_every_rule_speaks_both_languages(lang):
     assert len(seen_recos) >= len(RULES) - 1  # each rule its own advice (SLA variants may share one)
     if lang == "fr":
         esign = next(f for f in every_rule() if f["id"].startswith("licence_without_usage"))
-        assert Markup(str(texts.title(esign))).striptags() == "esign : licences payées, aucun usage enregistré"  # striptags folds the no-break space
+        assert (
+            Markup(str(texts.title(esign))).striptags() == "esign : licences payées, aucun usage enregistré"
+        )  # striptags folds the no-break space

@@ -17,27 +17,63 @@ DEFAULT_TIMEZONE = "Europe/Paris"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--usage", action="append", required=True, metavar="FILE",
-                        help="canonical usage CSV or Parquet (repeat for several files, e.g. several quarters)")
-    parser.add_argument("--licences", metavar="FILE", help="canonical licences: tool, seats, cost_per_seat_month, currency")
-    parser.add_argument("--assignments", metavar="FILE", help="who holds a seat: tool, user, assigned_at, unassigned_at "
-                        "(without it every purchased seat counts as assigned)")
+    parser.add_argument(
+        "--usage",
+        action="append",
+        required=True,
+        metavar="FILE",
+        help="canonical usage CSV or Parquet (repeat for several files, e.g. several quarters)",
+    )
+    parser.add_argument(
+        "--licences", metavar="FILE", help="canonical licences: tool, seats, cost_per_seat_month, currency"
+    )
+    parser.add_argument(
+        "--assignments",
+        metavar="FILE",
+        help="who holds a seat: tool, user, assigned_at, unassigned_at "
+        "(without it every purchased seat counts as assigned)",
+    )
     parser.add_argument("--directory", metavar="FILE", help="user, department, active, start_date, end_date")
-    parser.add_argument("--period", required=True, help="2026-Q3, 2026-07, 2026-H2, 2026 or 2026-07-01..2026-09-30")
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder for adoption_tools.csv and adoption_summary.json")
-    parser.add_argument("--timezone", default=None,
-                        help=f"the audit's timezone, for days (default {DEFAULT_TIMEZONE}); also how naive timestamps "
-                        "are read (without it they are refused)")
-    parser.add_argument("--min-group-size", type=int, default=5, metavar="N",
-                        help="departments with fewer people are merged into 'other' (default 5)")
-    parser.add_argument("--previous-metrics", metavar="FILE",
-                        help="the previous run's metrics.json (path or s3:// URI), for the change when the usage "
-                        "does not cover the previous period")
-    parser.add_argument("--activity-rules", metavar="FILE",
-                        help="YAML: {tool: {include_actions: [...], exclude_actions: [...]}} (what counts as activity)")
-    parser.add_argument("--zombie-days", type=int, default=90, metavar="N",
-                        help="a held seat unused this many days is a zombie seat (default 90)")
-    parser.add_argument("--currency", default=None, help="currency of the totals (default: the licences' currency)")
+    parser.add_argument(
+        "--period", required=True, help="2026-Q3, 2026-07, 2026-H2, 2026 or 2026-07-01..2026-09-30"
+    )
+    parser.add_argument(
+        "--out", required=True, metavar="DIR", help="folder for adoption_tools.csv and adoption_summary.json"
+    )
+    parser.add_argument(
+        "--timezone",
+        default=None,
+        help=f"the audit's timezone, for days (default {DEFAULT_TIMEZONE}); also how naive timestamps "
+        "are read (without it they are refused)",
+    )
+    parser.add_argument(
+        "--min-group-size",
+        type=int,
+        default=5,
+        metavar="N",
+        help="departments with fewer people are merged into 'other' (default 5)",
+    )
+    parser.add_argument(
+        "--previous-metrics",
+        metavar="FILE",
+        help="the previous run's metrics.json (path or s3:// URI), for the change when the usage "
+        "does not cover the previous period",
+    )
+    parser.add_argument(
+        "--activity-rules",
+        metavar="FILE",
+        help="YAML: {tool: {include_actions: [...], exclude_actions: [...]}} (what counts as activity)",
+    )
+    parser.add_argument(
+        "--zombie-days",
+        type=int,
+        default=90,
+        metavar="N",
+        help="a held seat unused this many days is a zombie seat (default 90)",
+    )
+    parser.add_argument(
+        "--currency", default=None, help="currency of the totals (default: the licences' currency)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,15 +93,26 @@ def run(args: argparse.Namespace) -> int:
     with console.step("reading usage"):
         usage = [read_usage(path, audit_timezone=tz, timezone=args.timezone) for path in args.usage]
     small = {}
-    for kind, path in (("licences", args.licences), ("assignments", args.assignments), ("directory", args.directory)):
+    for kind, path in (
+        ("licences", args.licences),
+        ("assignments", args.assignments),
+        ("directory", args.directory),
+    ):
         if path:
             small[kind] = read_canonical(path, kind, timezone=args.timezone)
     rules = _rules(args.activity_rules) if args.activity_rules else None
     previous = _previous_metrics(args.previous_metrics) if args.previous_metrics else None
     with console.step("computing adoption"):
         result = compute_adoption(
-            usage, **small, period=period, timezone=tz, min_group_size=args.min_group_size, activity_rules=rules,
-            previous_metrics=previous, currency=args.currency, zombie_days=args.zombie_days,
+            usage,
+            **small,
+            period=period,
+            timezone=tz,
+            min_group_size=args.min_group_size,
+            activity_rules=rules,
+            previous_metrics=previous,
+            currency=args.currency,
+            zombie_days=args.zombie_days,
             naive_timezone=args.timezone,
         )
     paths = write_outputs(result, args.out)
@@ -82,7 +129,9 @@ def _zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"--timezone {name!r} is not a known timezone (expected an IANA name such as Europe/Paris)") from None
+        raise UsageError(
+            f"--timezone {name!r} is not a known timezone (expected an IANA name such as Europe/Paris)"
+        ) from None
     return name
 
 
@@ -96,7 +145,9 @@ def _rules(path: str) -> dict:
     except yaml.YAMLError as exc:
         raise UsageError(f"--activity-rules {path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
-        raise UsageError(f"--activity-rules {path}: expected a mapping of tool -> {{include_actions, exclude_actions}}")
+        raise UsageError(
+            f"--activity-rules {path}: expected a mapping of tool -> {{include_actions, exclude_actions}}"
+        )
     return data
 
 
@@ -113,7 +164,9 @@ def _previous_metrics(location: str) -> dict:
     except FileNotFoundError:
         raise DataError(Problem(location, "file not found")) from None
     except json.JSONDecodeError as exc:
-        raise DataError(Problem(location, f"expected the JSON of a previous run's metrics.json ({exc})")) from None
+        raise DataError(
+            Problem(location, f"expected the JSON of a previous run's metrics.json ({exc})")
+        ) from None
     if not isinstance(data, dict):
         raise DataError(Problem(location, "expected a JSON object (a previous run's metrics.json)"))
     return data

@@ -12,8 +12,12 @@ from datetime import date
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--period", default="", help="the period to audit (default: the last complete quarter)")
-    parser.add_argument("--lang", action="append", choices=["fr", "en"], default=None, help="report language(s)")
+    parser.add_argument(
+        "--period", default="", help="the period to audit (default: the last complete quarter)"
+    )
+    parser.add_argument(
+        "--lang", action="append", choices=["fr", "en"], default=None, help="report language(s)"
+    )
     parser.add_argument("--today", default=None, help=argparse.SUPPRESS)  # tests: pin the demo's 'today'
 
 
@@ -50,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     if previous.start >= first_demo_quarter.start and not _published(load_config(config), previous.label):
         # the demo's story is a comparison ("adoption tripled since the last audit"): publish the previous
         # quarter first, once, so the report has a previous run to compare with and to follow up
-        console.info(f"publishing the previous quarter {previous.label} first, so the report can compare with it")
+        console.info(
+            f"publishing the previous quarter {previous.label} first, so the report can compare with it"
+        )
         run_audit(config=str(config), period=previous.label, publish=True, languages=args.lang or [])
     outcome = run_audit(config=str(config), period=period.label, publish=True, languages=args.lang or [])
     print_outcome(outcome)

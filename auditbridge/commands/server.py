@@ -14,7 +14,12 @@ from auditbridge import console
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=["start", "stop", "status"])
-    parser.add_argument("--port", type=int, default=None, help="Prefect API/UI port (default 4200 or $AUDITBRIDGE_PREFECT_PORT)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="Prefect API/UI port (default 4200 or $AUDITBRIDGE_PREFECT_PORT)",
+    )
     parser.add_argument("--no-store", action="store_true", help="do not start the embedded object store")
 
 
@@ -25,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "start":
         info = server.start(with_store=not args.no_store)
         console.result(f"Prefect UI: {info['ui']}")
-        console.result(f"API: {info['api']}  (export PREFECT_API_URL={info['api']} to use the prefect CLI against it)")
+        console.result(
+            f"API: {info['api']}  (export PREFECT_API_URL={info['api']} to use the prefect CLI against it)"
+        )
         console.result(f"work pool: {info['pool']}; deployments: {', '.join(info['deployments'])}")
     elif args.action == "stop":
         stopped = server.stop(with_store=not args.no_store)

@@ -11,8 +11,12 @@ from auditbridge import console
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=["start", "stop", "status", "env"])
-    parser.add_argument("--key", choices=["publisher", "reader"], default="reader",
-                        help="for env: which key to print (default: the read-only reader key)")
+    parser.add_argument(
+        "--key",
+        choices=["publisher", "reader"],
+        default="reader",
+        help="for env: which key to print (default: the read-only reader key)",
+    )
     parser.add_argument("--json", action="store_true", help="for status: print JSON")
 
 
@@ -22,7 +26,9 @@ def run(args: argparse.Namespace) -> int:
     store = default_store()
     if args.action == "start":
         info = store.start()
-        console.result(f"object store running at {info.endpoint} (bucket {info.bucket}, pid {info.pid}, data in {store.root})")
+        console.result(
+            f"object store running at {info.endpoint} (bucket {info.bucket}, pid {info.pid}, data in {store.root})"
+        )
     elif args.action == "stop":
         console.result("object store stopped" if store.stop() else "object store was not running")
     elif args.action == "status":
@@ -31,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
             console.result(json.dumps(status))
         else:
             state = "running" if status["running"] else "stopped"
-            console.result(f"object store {state} at {status['endpoint']} (bucket {status['bucket']}, data in {status['root']})")
+            console.result(
+                f"object store {state} at {status['endpoint']} (bucket {status['bucket']}, data in {status['root']})"
+            )
         return 0
     elif args.action == "env":
         info = store.info()

@@ -52,20 +52,66 @@ WAU_DAYS, MAU_DAYS = 7, 28
 OTHER, UNKNOWN = "other", "unknown"
 
 COLUMNS = [
-    "tool", "department", "seats", "assigned", "unassigned", "active_users", "active_assigned_users",
-    "utilisation", "idle_seats", "idle_cost", "currency", "cost_per_seat_month", "dau_mean", "wau_mean",
-    "mau_mean", "stickiness", "new_users", "returning_users", "dormant_users", "resurrecting_users",
-    "actions", "actions_per_active_user", "power_users", "zombie_seats", "leaver_seats", "people",
+    "tool",
+    "department",
+    "seats",
+    "assigned",
+    "unassigned",
+    "active_users",
+    "active_assigned_users",
+    "utilisation",
+    "idle_seats",
+    "idle_cost",
+    "currency",
+    "cost_per_seat_month",
+    "dau_mean",
+    "wau_mean",
+    "mau_mean",
+    "stickiness",
+    "new_users",
+    "returning_users",
+    "dormant_users",
+    "resurrecting_users",
+    "actions",
+    "actions_per_active_user",
+    "power_users",
+    "zombie_seats",
+    "leaver_seats",
+    "people",
 ]
 INT_COLUMNS = [
-    "seats", "assigned", "unassigned", "active_users", "active_assigned_users", "idle_seats", "new_users",
-    "returning_users", "dormant_users", "resurrecting_users", "power_users", "zombie_seats", "leaver_seats",
+    "seats",
+    "assigned",
+    "unassigned",
+    "active_users",
+    "active_assigned_users",
+    "idle_seats",
+    "new_users",
+    "returning_users",
+    "dormant_users",
+    "resurrecting_users",
+    "power_users",
+    "zombie_seats",
+    "leaver_seats",
     "people",
 ]
 CHANGE_COLUMNS = [
-    "seats", "assigned", "unassigned", "active_users", "utilisation", "idle_seats", "idle_cost", "dau_mean",
-    "wau_mean", "mau_mean", "stickiness", "new_users", "returning_users", "dormant_users",
-    "actions_per_active_user", "power_users",
+    "seats",
+    "assigned",
+    "unassigned",
+    "active_users",
+    "utilisation",
+    "idle_seats",
+    "idle_cost",
+    "dau_mean",
+    "wau_mean",
+    "mau_mean",
+    "stickiness",
+    "new_users",
+    "returning_users",
+    "dormant_users",
+    "actions_per_active_user",
+    "power_users",
 ]
 
 
@@ -108,14 +154,23 @@ def compute_adoption(
     ctx = _Context.build(data, lic, assignments, directory, period, timezone, activity_rules, zombie_days)
     ctx.group_departments(min_group_size)
 
-    current = ctx.figures(period, lifecycle=ctx.has_data(period.previous()),
-                          earlier=ctx.has_data_before(period.previous()), zombie=True)
+    current = ctx.figures(
+        period,
+        lifecycle=ctx.has_data(period.previous()),
+        earlier=ctx.has_data_before(period.previous()),
+        zombie=True,
+    )
     previous = None
     change_source = None
     prev = period.previous()
     if ctx.has_data(prev):
-        previous = ctx.figures(prev, lifecycle=ctx.has_data(prev.previous()),
-                               earlier=ctx.has_data_before(prev.previous()), zombie=False, keep_empty=True)
+        previous = ctx.figures(
+            prev,
+            lifecycle=ctx.has_data(prev.previous()),
+            earlier=ctx.has_data_before(prev.previous()),
+            zombie=False,
+            keep_empty=True,
+        )
         change_source = "usage"
     elif previous_metrics:
         previous = summary_mod.rows_from_metrics(previous_metrics, prev)
@@ -123,10 +178,16 @@ def compute_adoption(
     tools = summary_mod.with_change(current, previous, CHANGE_COLUMNS)
     monthly = ctx.monthly(period)
     summ = summary_mod.build_summary(
-        tools, period=period, previous=prev if previous is not None or ctx.has_data(prev) else None,
-        timezone=timezone, currency=currency or lic_currency(lic), min_group_size=min_group_size,
-        monthly=monthly, tools_without_licence=ctx.tools_without_licence(),
-        active_total=ctx.distinct_active_users(period), change_source=change_source,
+        tools,
+        period=period,
+        previous=prev if previous is not None or ctx.has_data(prev) else None,
+        timezone=timezone,
+        currency=currency or lic_currency(lic),
+        min_group_size=min_group_size,
+        monthly=monthly,
+        tools_without_licence=ctx.tools_without_licence(),
+        active_total=ctx.distinct_active_users(period),
+        change_source=change_source,
         extra={
             "zombie_days": zombie_days,
             "working_days": ctx.working_days(period),
@@ -152,7 +213,9 @@ def write_outputs(result: AdoptionResult, out_dir: str | Path) -> dict[str, Path
     out.mkdir(parents=True, exist_ok=True)
     csv_path, json_path = out / "adoption_tools.csv", out / "adoption_summary.json"
     result.tools.to_csv(csv_path, index=False, encoding="utf-8", float_format="%.10g")
-    json_path.write_text(json.dumps(result.summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+    json_path.write_text(
+        json.dumps(result.summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
+    )
     return {"adoption_tools.csv": csv_path, "adoption_summary.json": json_path}
 
 
@@ -168,8 +231,9 @@ def _as_arrays(value, timezone: str, naive_timezone: str | None) -> list[UsageAr
 
 def _empty_usage() -> UsageArrays:
     empty = np.zeros(0, dtype=np.int32)
-    return UsageArrays(tools=np.array([], dtype=object), tool=empty, users=np.array([], dtype=object), user=empty,
-                       day=empty)
+    return UsageArrays(
+        tools=np.array([], dtype=object), tool=empty, users=np.array([], dtype=object), user=empty, day=empty
+    )
 
 
 @dataclass
@@ -201,10 +265,15 @@ class _Context:
     period: Period | None = None  # the audited period (departments are grouped on its population)
 
     @classmethod
-    def build(cls, data: UsageArrays, lic, assignments, directory, period: Period, timezone, rules, zombie_days):
+    def build(
+        cls, data: UsageArrays, lic, assignments, directory, period: Period, timezone, rules, zombie_days
+    ):
         keys_usage = [tool_key(t) for t in data.tools]
-        assigned_tools = [] if assignments is None or assignments.empty else [
-            tool_key(t) for t in assignments["tool"].dropna().unique()]
+        assigned_tools = (
+            []
+            if assignments is None or assignments.empty
+            else [tool_key(t) for t in assignments["tool"].dropna().unique()]
+        )
         keys = sorted(set(keys_usage) | set(lic.seats) | set(assigned_tools))
         display = {k: lic.display[k] for k in lic.display}
         for k, name in zip(keys_usage, data.tools, strict=True):
@@ -223,8 +292,9 @@ class _Context:
 
         prev = period.previous()
         end = day_number(period.end)
-        w0 = min(day_number(prev.previous().start), day_number(prev.start) - MAU_DAYS + 1,
-                 end - zombie_days + 1)
+        w0 = min(
+            day_number(prev.previous().start), day_number(prev.start) - MAU_DAYS + 1, end - zombie_days + 1
+        )
         n_days = end - w0 + 1
 
         tool = tool_map[data.tool] if data.rows else np.zeros(0, dtype=np.int64)
@@ -244,15 +314,31 @@ class _Context:
         if data.count is not None:
             w = data.count[keep]
             weight = np.where(np.isnan(w), 1.0, w)
-        used_days = any_per(data.day.astype(np.int64) - data.day.min(), int(data.day.max() - data.day.min()) + 1) \
-            if data.rows else np.zeros(0, dtype=bool)
+        used_days = (
+            any_per(data.day.astype(np.int64) - data.day.min(), int(data.day.max() - data.day.min()) + 1)
+            if data.rows
+            else np.zeros(0, dtype=bool)
+        )
         raw_days = np.flatnonzero(used_days) + (int(data.day.min()) if data.rows else 0)
         ctx = cls(
-            tools=[display[k] for k in keys], keys=keys, users=users, n_users=n_users, w0=w0, n_days=n_days,
-            pair=triples // n_days, tday=(triples % n_days).astype(np.int64),
+            tools=[display[k] for k in keys],
+            keys=keys,
+            users=users,
+            n_users=n_users,
+            w0=w0,
+            n_days=n_days,
+            pair=triples // n_days,
+            tday=(triples % n_days).astype(np.int64),
             before=any_per(tu[counted & (data.day < w0)], n_pairs),
-            row_tu=k_tu, row_day=k_day, row_weight=weight, raw_days=raw_days, lic=lic,
-            assignments=assignments, directory=directory, timezone=timezone, zombie_days=zombie_days,
+            row_tu=k_tu,
+            row_day=k_day,
+            row_weight=weight,
+            raw_days=raw_days,
+            lic=lic,
+            assignments=assignments,
+            directory=directory,
+            timezone=timezone,
+            zombie_days=zombie_days,
         )
         ctx.period = period
         ctx._departments(data)
@@ -279,7 +365,9 @@ class _Context:
 
     def working_days(self, p: Period) -> int:
         days = np.arange(day_number(p.start), day_number(p.end) + 1)
-        return int(((days + 3) % 7 < 5).sum())  # day 0 (1970-01-01) was a Thursday: (d + 3) % 7 == 0 is Monday
+        return int(
+            ((days + 3) % 7 < 5).sum()
+        )  # day 0 (1970-01-01) was a Thursday: (d + 3) % 7 == 0 is Monday
 
     def active_pairs(self, lo: int, hi: int) -> np.ndarray:
         sel = (self.tday >= lo) & (self.tday <= hi)
@@ -298,12 +386,16 @@ class _Context:
             n_dep = data.departments.size
             # the department the log shows most often for the user (ties: alphabetical first)
             if data.users.size * n_dep <= 50_000_000:
-                hist = count_per(data.user[has].astype(np.int64) * n_dep + data.department[has], data.users.size * n_dep)
+                hist = count_per(
+                    data.user[has].astype(np.int64) * n_dep + data.department[has], data.users.size * n_dep
+                )
                 hist = hist.reshape(data.users.size, n_dep)
                 seen = hist.max(axis=1) > 0
                 best = hist.argmax(axis=1)
             else:
-                pairs, counts = np.unique(data.user[has].astype(np.int64) * n_dep + data.department[has], return_counts=True)
+                pairs, counts = np.unique(
+                    data.user[has].astype(np.int64) * n_dep + data.department[has], return_counts=True
+                )
                 frame = pd.DataFrame({"u": pairs // n_dep, "d": pairs % n_dep, "n": counts})
                 frame = frame.sort_values(["u", "n", "d"], ascending=[True, False, True]).drop_duplicates("u")
                 seen = np.zeros(data.users.size, dtype=bool)
@@ -323,7 +415,8 @@ class _Context:
         self.departments = cats
         self.user_dept = np.searchsorted(np.array(cats, dtype=object), names).astype(np.int64)
         self.department_source = {
-            "directory": int(from_dir.sum()), "usage": int((from_usage & ~from_dir).sum()),
+            "directory": int(from_dir.sum()),
+            "usage": int((from_usage & ~from_dir).sum()),
             "unknown": int((~from_usage & ~from_dir).sum()) - (self.n_users - len(self.users)),
         }
 
@@ -371,7 +464,9 @@ class _Context:
         return [self.tools[i] for i, k in enumerate(self.keys) if k not in self.lic.seats]
 
     # ---- figures ---------------------------------------------------------------------------------------
-    def figures(self, p: Period, *, lifecycle: bool, earlier: bool, zombie: bool, keep_empty: bool = False) -> pd.DataFrame:
+    def figures(
+        self, p: Period, *, lifecycle: bool, earlier: bool, zombie: bool, keep_empty: bool = False
+    ) -> pd.DataFrame:
         """Tool rows and tool x department rows for period `p` (columns `COLUMNS`).
 
         Department groups with nobody in them are left out, unless `keep_empty` (the previous period's figures,
@@ -389,11 +484,12 @@ class _Context:
         workday = ((np.arange(self.n_days) + self.w0 + 3) % 7) < 5
         in_p = (self.tday >= a) & (self.tday <= b)
         wd_days = count_per(self.pair[in_p & workday[self.tday]], n_pairs)
-        n_wd = int(workday[max(a, 0): b + 1].sum())
+        n_wd = int(workday[max(a, 0) : b + 1].sum())
         power = active & (wd_days * 2 >= n_wd) if n_wd else np.zeros(n_pairs, dtype=bool)
         rows_in = (self.row_day >= a) & (self.row_day <= b)
-        actions = count_per(self.row_tu[rows_in], n_pairs,
-                            None if self.row_weight is None else self.row_weight[rows_in]).astype(np.float64)
+        actions = count_per(
+            self.row_tu[rows_in], n_pairs, None if self.row_weight is None else self.row_weight[rows_in]
+        ).astype(np.float64)
 
         frames = []
         tool_of_pair = np.arange(n_pairs) // n_users
@@ -410,24 +506,26 @@ class _Context:
             means = {}
             for name, width in (("dau_mean", 1), ("wau_mean", WAU_DAYS), ("mau_mean", MAU_DAYS)):
                 counts = trailing_counts(self.pair, self.tday, g_triple, n_groups, self.n_days, width)
-                means[name] = counts[:, a: b + 1].mean(axis=1)
-            frame = pd.DataFrame({
-                "gid": np.arange(n_groups),
-                "active_users": total(active),
-                "held": total(held),
-                "held_active": total(held & active),
-                "held_idle": total(held & ~active),
-                "held_zombie": total(held & ~recent),
-                "held_leaver": total(gone),
-                "power_users": total(power),
-                "new_users": total(active & ~was_active),
-                "returning_users": total(active & was_active),
-                "dormant_users": total(was_active & ~active),
-                "resurrecting_users": total(active & ~was_active & before_prev),
-                "actions": count_per(gid, n_groups, actions),
-                "people": total(active | was_active | held),
-                **means,
-            })
+                means[name] = counts[:, a : b + 1].mean(axis=1)
+            frame = pd.DataFrame(
+                {
+                    "gid": np.arange(n_groups),
+                    "active_users": total(active),
+                    "held": total(held),
+                    "held_active": total(held & active),
+                    "held_idle": total(held & ~active),
+                    "held_zombie": total(held & ~recent),
+                    "held_leaver": total(gone),
+                    "power_users": total(power),
+                    "new_users": total(active & ~was_active),
+                    "returning_users": total(active & was_active),
+                    "dormant_users": total(was_active & ~active),
+                    "resurrecting_users": total(active & ~was_active & before_prev),
+                    "actions": count_per(gid, n_groups, actions),
+                    "people": total(active | was_active | held),
+                    **means,
+                }
+            )
             frame["tool_code"] = frame["gid"] if level == "tool" else frame["gid"] // (n_dep + 1)
             if level == "tool":
                 frame["department"] = pd.NA
@@ -440,7 +538,9 @@ class _Context:
         raw = pd.concat(frames, ignore_index=True)
         return self._finish(raw, p, lifecycle=lifecycle, earlier=earlier, zombie=zombie)
 
-    def _finish(self, raw: pd.DataFrame, p: Period, *, lifecycle: bool, earlier: bool, zombie: bool) -> pd.DataFrame:
+    def _finish(
+        self, raw: pd.DataFrame, p: Period, *, lifecycle: bool, earlier: bool, zombie: bool
+    ) -> pd.DataFrame:
         """Seats, assignment-based figures, costs and ratios; columns in contract order and nullable dtypes."""
         keys = np.array(self.keys, dtype=object)[raw["tool_code"].to_numpy()]
         is_tool = raw["department"].isna().to_numpy()
@@ -453,8 +553,12 @@ class _Context:
 
         # with an assignments file: the holders; without: every purchased seat (tool rows only)
         assigned = np.where(listed, held, np.where(is_tool, seats, np.nan))
-        active_assigned = np.where(listed, raw["held_active"], np.where(is_tool, np.minimum(active, seats), np.nan))
-        idle = np.where(listed, raw["held_idle"], np.where(is_tool, seats - np.minimum(active, seats), np.nan))
+        active_assigned = np.where(
+            listed, raw["held_active"], np.where(is_tool, np.minimum(active, seats), np.nan)
+        )
+        idle = np.where(
+            listed, raw["held_idle"], np.where(is_tool, seats - np.minimum(active, seats), np.nan)
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             utilisation = np.where(assigned > 0, active_assigned / assigned, np.nan)
             stickiness = np.where(raw["mau_mean"] > 0, raw["dau_mean"] / raw["mau_mean"], np.nan)
@@ -463,36 +567,46 @@ class _Context:
             unassigned = np.where(listed, np.maximum(seats - held, 0), 0.0)
         unassigned = np.where(is_tool & ~np.isnan(seats), unassigned, np.nan)
 
-        out = pd.DataFrame({
-            "tool": pd.array(np.array(self.tools, dtype=object)[raw["tool_code"].to_numpy()], dtype="string"),
-            "department": pd.array(raw["department"].to_numpy(dtype=object), dtype="string"),
-            "seats": np.where(is_tool, seats, np.nan),
-            "assigned": assigned,
-            "unassigned": unassigned,
-            "active_users": active,
-            "active_assigned_users": active_assigned,
-            "utilisation": utilisation,
-            "idle_seats": idle,
-            "idle_cost": idle * cost * p.months,
-            "currency": currency,
-            "cost_per_seat_month": cost,
-            "dau_mean": raw["dau_mean"].to_numpy(),
-            "wau_mean": raw["wau_mean"].to_numpy(),
-            "mau_mean": raw["mau_mean"].to_numpy(),
-            "stickiness": stickiness,
-            "new_users": raw["new_users"].to_numpy(dtype=np.float64) if lifecycle else np.nan,
-            "returning_users": raw["returning_users"].to_numpy(dtype=np.float64) if lifecycle else np.nan,
-            "dormant_users": raw["dormant_users"].to_numpy(dtype=np.float64) if lifecycle else np.nan,
-            "resurrecting_users": raw["resurrecting_users"].to_numpy(dtype=np.float64) if lifecycle and earlier else np.nan,
-            "actions": raw["actions"].to_numpy(dtype=np.float64),
-            "actions_per_active_user": per_user,
-            "power_users": raw["power_users"].to_numpy(dtype=np.float64),
-            "zombie_seats": np.where(listed, raw["held_zombie"], np.nan) if zombie and self._zombie_covered(p) else np.nan,
-            "leaver_seats": np.where(listed, raw["held_leaver"], np.nan),
-            "people": raw["people"].to_numpy(dtype=np.float64),
-        })
+        out = pd.DataFrame(
+            {
+                "tool": pd.array(
+                    np.array(self.tools, dtype=object)[raw["tool_code"].to_numpy()], dtype="string"
+                ),
+                "department": pd.array(raw["department"].to_numpy(dtype=object), dtype="string"),
+                "seats": np.where(is_tool, seats, np.nan),
+                "assigned": assigned,
+                "unassigned": unassigned,
+                "active_users": active,
+                "active_assigned_users": active_assigned,
+                "utilisation": utilisation,
+                "idle_seats": idle,
+                "idle_cost": idle * cost * p.months,
+                "currency": currency,
+                "cost_per_seat_month": cost,
+                "dau_mean": raw["dau_mean"].to_numpy(),
+                "wau_mean": raw["wau_mean"].to_numpy(),
+                "mau_mean": raw["mau_mean"].to_numpy(),
+                "stickiness": stickiness,
+                "new_users": raw["new_users"].to_numpy(dtype=np.float64) if lifecycle else np.nan,
+                "returning_users": raw["returning_users"].to_numpy(dtype=np.float64) if lifecycle else np.nan,
+                "dormant_users": raw["dormant_users"].to_numpy(dtype=np.float64) if lifecycle else np.nan,
+                "resurrecting_users": raw["resurrecting_users"].to_numpy(dtype=np.float64)
+                if lifecycle and earlier
+                else np.nan,
+                "actions": raw["actions"].to_numpy(dtype=np.float64),
+                "actions_per_active_user": per_user,
+                "power_users": raw["power_users"].to_numpy(dtype=np.float64),
+                "zombie_seats": np.where(listed, raw["held_zombie"], np.nan)
+                if zombie and self._zombie_covered(p)
+                else np.nan,
+                "leaver_seats": np.where(listed, raw["held_leaver"], np.nan),
+                "people": raw["people"].to_numpy(dtype=np.float64),
+            }
+        )
         for col in INT_COLUMNS:
-            out[col] = pd.array(np.round(out[col].to_numpy(dtype=np.float64)), dtype="Float64").astype("Int64")
+            out[col] = pd.array(np.round(out[col].to_numpy(dtype=np.float64)), dtype="Float64").astype(
+                "Int64"
+            )
         for col in set(COLUMNS) - set(INT_COLUMNS) - {"tool", "department", "currency"}:
             out[col] = pd.array(out[col].to_numpy(dtype=np.float64), dtype="Float64")
         out = out.sort_values(["tool", "department"], na_position="first", kind="stable", key=_dept_order)
@@ -509,12 +623,19 @@ class _Context:
         while cursor <= p.end:
             nxt = (cursor.replace(day=1) + timedelta(days=32)).replace(day=1)
             last = min(p.end, nxt - timedelta(days=1))
-            flags = self.active_pairs(self.rel(cursor), self.rel(last)).reshape(n_tools, self.n_users).sum(axis=1)
+            flags = (
+                self.active_pairs(self.rel(cursor), self.rel(last)).reshape(n_tools, self.n_users).sum(axis=1)
+            )
             for i in range(n_tools):
-                out.append({"tool": self.tools[i], "month": f"{cursor.year}-{cursor.month:02d}", "active_users": int(flags[i])})
+                out.append(
+                    {
+                        "tool": self.tools[i],
+                        "month": f"{cursor.year}-{cursor.month:02d}",
+                        "active_users": int(flags[i]),
+                    }
+                )
             cursor = last + timedelta(days=1)
         return out
-
 
 
 def _dept_order(col: pd.Series) -> pd.Series:

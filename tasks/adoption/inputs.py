@@ -46,19 +46,30 @@ def normalise_rules(rules: Mapping | None) -> dict[str, Rule]:
             try:
                 rule = ActivityRule.model_validate(rule)
             except ValidationError as exc:
-                problems = [f"adoption.activity.{tool}.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+                problems = [
+                    f"adoption.activity.{tool}.{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                    for e in exc.errors()
+                ]
                 raise ConfigError("activity rules", problems) from None
-        include = frozenset(a.strip().casefold() for a in rule.include_actions) if rule.include_actions is not None else None
+        include = (
+            frozenset(a.strip().casefold() for a in rule.include_actions)
+            if rule.include_actions is not None
+            else None
+        )
         out[tool_key(tool)] = Rule(include, frozenset(a.strip().casefold() for a in rule.exclude_actions))
     return out
 
 
-def activity_lookup(tools: np.ndarray, actions: np.ndarray | None, rules: dict[str, Rule]) -> np.ndarray | None:
+def activity_lookup(
+    tools: np.ndarray, actions: np.ndarray | None, rules: dict[str, Rule]
+) -> np.ndarray | None:
     """(tool code, action code + 1) -> counts as activity; column 0 is "no action". None when no rule applies."""
     keys = [tool_key(t) for t in tools]
     if not any(k in rules for k in keys):
         return None
-    names = np.array([str(a).strip().casefold() for a in (actions if actions is not None else [])], dtype=object)
+    names = np.array(
+        [str(a).strip().casefold() for a in (actions if actions is not None else [])], dtype=object
+    )
     table = np.ones((len(keys), names.size + 1), dtype=bool)
     for i, key in enumerate(keys):  # one pass per configured tool, over its action names (not rows)
         rule = rules.get(key)
@@ -88,8 +99,18 @@ def read_licences(df: pd.DataFrame | None, file: str = "licences") -> Licences:
     keys = df["tool"].astype("string").map(tool_key, na_action="ignore")
     dup = keys.duplicated(keep="first") & keys.notna()
     if dup.any():
-        raise DataError([Problem(file, "this tool is already listed above: one row per tool", row=int(i) + 2, column="tool",
-                                 value=str(df["tool"].iloc[i])) for i in np.flatnonzero(dup.to_numpy())])
+        raise DataError(
+            [
+                Problem(
+                    file,
+                    "this tool is already listed above: one row per tool",
+                    row=int(i) + 2,
+                    column="tool",
+                    value=str(df["tool"].iloc[i]),
+                )
+                for i in np.flatnonzero(dup.to_numpy())
+            ]
+        )
     seats = pd.to_numeric(df["seats"], errors="coerce").astype("float64")
     cost = pd.to_numeric(df["cost_per_seat_month"], errors="coerce").astype("float64")
     for i, key in enumerate(keys):
@@ -114,7 +135,12 @@ def leavers(directory: pd.DataFrame | None, before: date) -> pd.Index:
     if "active" in directory.columns:
         flags = directory["active"]
         if not pd.api.types.is_bool_dtype(flags):
-            flags = flags.astype("string").str.strip().str.lower().map({"false": False, "0": False, "no": False, "n": False})
+            flags = (
+                flags.astype("string")
+                .str.strip()
+                .str.lower()
+                .map({"false": False, "0": False, "no": False, "n": False})
+            )
         inactive = flags.eq(False).fillna(False).astype(bool)
         no_end = directory["end_date"].isna() if "end_date" in directory.columns else True
         left |= inactive & no_end
@@ -129,12 +155,19 @@ def holders(
     `leaver` is True when the holder left before `period_end`.
     """
     if assignments is None or assignments.empty:
-        return pd.DataFrame({"tool": pd.Series(dtype="string"), "user": pd.Series(dtype="string"),
-                             "leaver": pd.Series(dtype=bool)})
-    frame = pd.DataFrame({
-        "tool": assignments["tool"].astype("string").map(tool_key, na_action="ignore"),
-        "user": assignments["user"].astype("string").str.strip(),
-    })
+        return pd.DataFrame(
+            {
+                "tool": pd.Series(dtype="string"),
+                "user": pd.Series(dtype="string"),
+                "leaver": pd.Series(dtype=bool),
+            }
+        )
+    frame = pd.DataFrame(
+        {
+            "tool": assignments["tool"].astype("string").map(tool_key, na_action="ignore"),
+            "user": assignments["user"].astype("string").str.strip(),
+        }
+    )
     stamp = pd.Timestamp(at).tz_convert("UTC")
     in_force = pd.Series(True, index=assignments.index)
     for col, ends in (("assigned_at", False), ("unassigned_at", True)):
@@ -154,7 +187,9 @@ def _instants(values: pd.Series, column: str) -> pd.Series:
     from auditbridge.errors import ProblemCollector
 
     collector = ProblemCollector()
-    parsed = parse_timestamps(values.reset_index(drop=True), file="assignments", column=column, collector=collector)
+    parsed = parse_timestamps(
+        values.reset_index(drop=True), file="assignments", column=column, collector=collector
+    )
     collector.raise_if_any()
     return pd.Series(parsed.to_numpy(), index=values.index)
 

@@ -69,11 +69,15 @@ def read_usage(path: str | Path, *, audit_timezone: str, timezone: str | None = 
         try:
             present = [c for c in USAGE_COLUMNS if c in pq.read_schema(path).names]
             _check_required(name, present)
-            table = pq.read_table(path, columns=present, read_dictionary=[c for c in TEXT_COLUMNS if c in present])
+            table = pq.read_table(
+                path, columns=present, read_dictionary=[c for c in TEXT_COLUMNS if c in present]
+            )
         except DataError:
             raise
         except Exception as exc:  # pyarrow raises many kinds
-            raise DataError(Problem(name, f"cannot be read as a usage dataset ({type(exc).__name__}: {exc})")) from None
+            raise DataError(
+                Problem(name, f"cannot be read as a usage dataset ({type(exc).__name__}: {exc})")
+            ) from None
     else:
         table = _read_csv(path, name)
     return usage_from_table(table, name=name, audit_timezone=audit_timezone, timezone=timezone)
@@ -95,8 +99,15 @@ def _check_required(name: str, present: list[str]) -> None:
     missing = [c for c in required if c not in present]
     if missing:
         raise DataError(
-            [Problem(name, f"missing required column for usage (expected columns: {', '.join(required)})", row=1, column=c)
-             for c in missing]
+            [
+                Problem(
+                    name,
+                    f"missing required column for usage (expected columns: {', '.join(required)})",
+                    row=1,
+                    column=c,
+                )
+                for c in missing
+            ]
         )
 
 
@@ -118,8 +129,11 @@ def _read_csv(path: Path, name: str) -> pa.Table:
             return pcsv.read_csv(
                 path,
                 convert_options=pcsv.ConvertOptions(
-                    column_types=column_types, include_columns=present, strings_can_be_null=True,
-                    null_values=[""], quoted_strings_can_be_null=True,
+                    column_types=column_types,
+                    include_columns=present,
+                    strings_can_be_null=True,
+                    null_values=[""],
+                    quoted_strings_can_be_null=True,
                 ),
             )
         except pa.ArrowInvalid as exc:
@@ -129,7 +143,9 @@ def _read_csv(path: Path, name: str) -> pa.Table:
 
 def usage_from_table(table: pa.Table, *, name: str, audit_timezone: str, timezone: str | None) -> UsageArrays:
     """Arrow table with canonical usage columns -> UsageArrays, refusing empty required cells by row."""
-    table = table.unify_dictionaries() if any(pa.types.is_dictionary(t) for t in table.schema.types) else table
+    table = (
+        table.unify_dictionaries() if any(pa.types.is_dictionary(t) for t in table.schema.types) else table
+    )
     collector = ProblemCollector()
     codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for col in TEXT_COLUMNS:
@@ -137,14 +153,21 @@ def usage_from_table(table: pa.Table, *, name: str, audit_timezone: str, timezon
             codes[col] = _codes(table.column(col))
     for col in ("tool", "user"):
         _report_missing(codes[col][0] < 0, name, col, collector)
-    day = _days(table.column("at"), name=name, audit_timezone=audit_timezone, timezone=timezone, collector=collector)
+    day = _days(
+        table.column("at"), name=name, audit_timezone=audit_timezone, timezone=timezone, collector=collector
+    )
     count = None
     if "count" in table.column_names:
         count = _numbers(table.column("count"), name, collector)
     collector.raise_if_any()
     out = UsageArrays(
-        tools=codes["tool"][1], tool=codes["tool"][0], users=codes["user"][1], user=codes["user"][0], day=day,
-        count=count, files=[name],
+        tools=codes["tool"][1],
+        tool=codes["tool"][0],
+        users=codes["user"][1],
+        user=codes["user"][0],
+        day=day,
+        count=count,
+        files=[name],
     )
     if "action" in codes:
         out.action, out.actions = codes["action"]
@@ -192,12 +215,19 @@ def _numbers(column: pa.ChunkedArray, name: str, collector: ProblemCollector) ->
     num = pd.to_numeric(raw, errors="coerce")
     bad = raw.notna() & (raw != "") & num.isna()
     for idx in np.flatnonzero(bad.to_numpy())[:20]:
-        collector.add(Problem(name, "expected a number", row=int(idx) + 2, column="count", value=str(raw.iloc[idx])))
+        collector.add(
+            Problem(name, "expected a number", row=int(idx) + 2, column="count", value=str(raw.iloc[idx]))
+        )
     return num.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _days(
-    column: pa.ChunkedArray, *, name: str, audit_timezone: str, timezone: str | None, collector: ProblemCollector
+    column: pa.ChunkedArray,
+    *,
+    name: str,
+    audit_timezone: str,
+    timezone: str | None,
+    collector: ProblemCollector,
 ) -> np.ndarray:
     """Local day numbers of the `at` column in the audit timezone; empty or unreadable cells are reported."""
     typ = column.type
@@ -209,8 +239,11 @@ def _days(
         days = column.cast(pa.date32()).cast(pa.int32())
         _report_missing(_nulls(days), name, "at", collector)
         return days.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int32)
-    text = pd.Series(column.cast(pa.string()).to_pandas(), dtype="string").str.strip() if not pa.types.is_timestamp(
-        typ) else None
+    text = (
+        pd.Series(column.cast(pa.string()).to_pandas(), dtype="string").str.strip()
+        if not pa.types.is_timestamp(typ)
+        else None
+    )
     if text is None:  # naive timestamps: wall-clock time in `timezone`
         series = pd.Series(column.to_pandas())
     else:
@@ -223,8 +256,14 @@ def _days(
         dates = pd.to_datetime(text[date_only], format="%Y-%m-%d", errors="coerce")
         bad = dates.isna().to_numpy()
         for i in np.flatnonzero(date_only)[bad][:20]:
-            collector.add(Problem(name, "expected a date YYYY-MM-DD", row=int(i) + 2, column="at", value=str(text.iloc[i])))
-        out[date_only] = (dates.to_numpy(dtype="datetime64[D]", na_value=np.datetime64(0, "D")).astype(np.int64)).astype(np.int32)
+            collector.add(
+                Problem(
+                    name, "expected a date YYYY-MM-DD", row=int(i) + 2, column="at", value=str(text.iloc[i])
+                )
+            )
+        out[date_only] = (
+            dates.to_numpy(dtype="datetime64[D]", na_value=np.datetime64(0, "D")).astype(np.int64)
+        ).astype(np.int32)
         series = text[~date_only]
     if len(series):
         parsed = parse_timestamps(series, file=name, column="at", timezone=timezone, collector=collector)
@@ -255,7 +294,9 @@ def utc_ns_to_local_days(ns: np.ndarray, tz: str) -> np.ndarray:
     if hi - lo >= _MAX_TABLE:
         wall = pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC").tz_convert(tz).tz_localize(None)
         return (wall.asi8 // _NS_PER_DAY).astype(np.int32)
-    utc = pd.DatetimeIndex((np.arange(lo, hi + 1, dtype=np.int64) * _NS_PER_QUARTER).view("datetime64[ns]")).tz_localize("UTC")
+    utc = pd.DatetimeIndex(
+        (np.arange(lo, hi + 1, dtype=np.int64) * _NS_PER_QUARTER).view("datetime64[ns]")
+    ).tz_localize("UTC")
     offset = utc.tz_convert(tz).tz_localize(None).asi8 - utc.asi8
     quarters -= lo
     local = offset[quarters]
@@ -292,6 +333,15 @@ def concat_usage(parts: list[UsageArrays]) -> UsageArrays:
     if any(p.count is not None for p in parts):
         count = np.concatenate([p.count if p.count is not None else np.ones(p.rows) for p in parts])
     return UsageArrays(
-        tools=tools, tool=tool, users=users, user=user, day=np.concatenate([p.day for p in parts]), count=count,
-        actions=actions, action=action, departments=depts, department=dept, files=[f for p in parts for f in p.files],
+        tools=tools,
+        tool=tool,
+        users=users,
+        user=user,
+        day=np.concatenate([p.day for p in parts]),
+        count=count,
+        actions=actions,
+        action=action,
+        departments=depts,
+        department=dept,
+        files=[f for p in parts for f in p.files],
     )

@@ -100,10 +100,16 @@ def build_summary(
 
     is_tool = tools["department"].isna()
     records = tools.astype(object).where(tools.notna(), None).to_dict("records")
-    tool_rows = [_row_dict(r, COLUMNS, CHANGE_COLUMNS, change_source is not None)
-                 for r, t in zip(records, is_tool, strict=True) if t]
-    dept_rows = [_row_dict(r, COLUMNS, CHANGE_COLUMNS, change_source is not None)
-                 for r, t in zip(records, is_tool, strict=True) if not t]
+    tool_rows = [
+        _row_dict(r, COLUMNS, CHANGE_COLUMNS, change_source is not None)
+        for r, t in zip(records, is_tool, strict=True)
+        if t
+    ]
+    dept_rows = [
+        _row_dict(r, COLUMNS, CHANGE_COLUMNS, change_source is not None)
+        for r, t in zip(records, is_tool, strict=True)
+        if not t
+    ]
     head = tools[is_tool]
 
     def total(col: str, mask=None) -> float | None:
@@ -127,7 +133,8 @@ def build_summary(
     other_currencies = sorted(set(head["currency"].dropna()) - {currency})
     if other_currencies:
         totals["idle_cost_other_currencies"] = {
-            c: json_value(float(head.loc[head["currency"] == c, "idle_cost"].dropna().sum())) for c in other_currencies
+            c: json_value(float(head.loc[head["currency"] == c, "idle_cost"].dropna().sum()))
+            for c in other_currencies
         }
     licensed_unused = head[head["seats"].notna() & (head["active_users"].fillna(0) == 0)]["tool"].tolist()
     return {

@@ -30,9 +30,17 @@ def adoption_task(
 ) -> AdoptionResult:
     """Adoption figures from the ingested canonical frames (see `engine.compute_adoption`)."""
     return compute_adoption(
-        usage, licences=licences, assignments=assignments, directory=directory, period=period, timezone=timezone,
-        min_group_size=min_group_size, activity_rules=activity_rules, previous_metrics=previous_metrics,
-        currency=currency, zombie_days=zombie_days,
+        usage,
+        licences=licences,
+        assignments=assignments,
+        directory=directory,
+        period=period,
+        timezone=timezone,
+        min_group_size=min_group_size,
+        activity_rules=activity_rules,
+        previous_metrics=previous_metrics,
+        currency=currency,
+        zombie_days=zombie_days,
     )
 
 

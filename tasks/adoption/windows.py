@@ -61,5 +61,7 @@ def trailing_counts(
     stop = np.minimum(np.minimum(day.astype(np.int64) + width, following), n_days)  # exclusive
     stride = n_days + 1
     base = group.astype(np.int64) * stride
-    diff = np.bincount(base + day, minlength=n_groups * stride) - np.bincount(base + stop, minlength=n_groups * stride)
+    diff = np.bincount(base + day, minlength=n_groups * stride) - np.bincount(
+        base + stop, minlength=n_groups * stride
+    )
     return np.cumsum(diff.reshape(n_groups, stride), axis=1)[:, :n_days]

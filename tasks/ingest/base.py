@@ -27,7 +27,9 @@ class ReadContext:
     tool: str | None = None
     mapping: dict[str, Any] | None = None
     collector: ProblemCollector = field(default_factory=ProblemCollector)
-    notes: list[str] = field(default_factory=list)  # decisions the user should know (e.g. the date order chosen)
+    notes: list[str] = field(
+        default_factory=list
+    )  # decisions the user should know (e.g. the date order chosen)
 
 
 class Format(Protocol):

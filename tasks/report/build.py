@@ -71,16 +71,27 @@ def _languages(languages: list[str] | tuple[str, ...]) -> list[str]:
     langs = list(dict.fromkeys(languages or []))
     unknown = [lang for lang in langs if lang not in LANGUAGES]
     if not langs or unknown:
-        raise UsageError(f"report languages {list(languages or [])!r}: expected one or more of {', '.join(LANGUAGES)}")
+        raise UsageError(
+            f"report languages {list(languages or [])!r}: expected one or more of {', '.join(LANGUAGES)}"
+        )
     return langs
 
 
-def prepare_metrics(metrics: dict, *, languages: list[str], generated_at: str,
-                    thresholds: FindingThresholds | dict | None, sla_tickets: pd.DataFrame | None = None) -> dict:
+def prepare_metrics(
+    metrics: dict,
+    *,
+    languages: list[str],
+    generated_at: str,
+    thresholds: FindingThresholds | dict | None,
+    sla_tickets: pd.DataFrame | None = None,
+) -> dict:
     """metrics.json as published: cleaned, stamped with the generation time, with its findings and thresholds."""
     m = _clean(metrics)
-    t = thresholds if isinstance(thresholds, FindingThresholds) else FindingThresholds.model_validate(
-        thresholds or m.get("thresholds") or {})
+    t = (
+        thresholds
+        if isinstance(thresholds, FindingThresholds)
+        else FindingThresholds.model_validate(thresholds or m.get("thresholds") or {})
+    )
     m["schema_version"] = SCHEMA_VERSION
     m["audit"] = {**(m.get("audit") or {}), "generated_at": generated_at, "languages": languages}
     m["thresholds"] = t.model_dump()
@@ -96,27 +107,35 @@ def prepare_metrics(metrics: dict, *, languages: list[str], generated_at: str,
 def derived_figures(m: dict) -> dict:
     """The figures the report computes from the stages' summaries, so metrics.json holds every figure shown."""
     previous = m.get("previous") or {}
-    return _clean({
-        "seat_utilisation": seat_utilisation((m.get("adoption") or {}).get("tools")),
-        "backlog_buckets": backlog_buckets(m.get("sla")) if m.get("sla") else [],
-        "comparison": comparison(m),
-        "follow_up": follow_up(m["findings"], previous.get("findings")) if previous else [],
-    })
+    return _clean(
+        {
+            "seat_utilisation": seat_utilisation((m.get("adoption") or {}).get("tools")),
+            "backlog_buckets": backlog_buckets(m.get("sla")) if m.get("sla") else [],
+            "comparison": comparison(m),
+            "follow_up": follow_up(m["findings"], previous.get("findings")) if previous else [],
+        }
+    )
 
 
 def render_html(metrics: dict, *, sla_tickets: pd.DataFrame | None, lang: str) -> str:
     """One edition's self-contained HTML."""
     env = make_environment(lang)
-    ctx = build_context(metrics, findings=metrics["findings"], sla_tickets=sla_tickets,
-                        thresholds=metrics["thresholds"], lang=lang)
+    ctx = build_context(
+        metrics,
+        findings=metrics["findings"],
+        sla_tickets=sla_tickets,
+        thresholds=metrics["thresholds"],
+        lang=lang,
+    )
     return env.get_template(REPORT_TEMPLATE).render(ctx)
 
 
 def finding_titles(metrics: dict, lang: str) -> dict[str, str]:
     """Each finding's headline as plain text in `lang` (for findings.csv)."""
     env = make_environment(lang)
-    ctx = build_context(metrics, findings=metrics["findings"], sla_tickets=None, thresholds=metrics["thresholds"],
-                        lang=lang)
+    ctx = build_context(
+        metrics, findings=metrics["findings"], sla_tickets=None, thresholds=metrics["thresholds"], lang=lang
+    )
     module = env.get_template("partials/finding_texts.html.j2").make_module(ctx)
     return {f["id"]: Markup(str(module.title(f))).striptags() for f in metrics["findings"]}
 
@@ -133,12 +152,21 @@ def render_pdf(html: str, *, identifier: str) -> bytes:
 
 
 def _json_bytes(value: Any) -> bytes:
-    return (json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    return (json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode(
+        "utf-8"
+    )
 
 
-def build_report_files(metrics: dict, *, sla_tickets: pd.DataFrame | None, adoption_tools: pd.DataFrame | None,
-                       languages: list[str] | tuple[str, ...], generated_at: datetime | str,
-                       thresholds: FindingThresholds | dict | None = None, pdf: bool = True) -> dict[str, bytes]:
+def build_report_files(
+    metrics: dict,
+    *,
+    sla_tickets: pd.DataFrame | None,
+    adoption_tools: pd.DataFrame | None,
+    languages: list[str] | tuple[str, ...],
+    generated_at: datetime | str,
+    thresholds: FindingThresholds | dict | None = None,
+    pdf: bool = True,
+) -> dict[str, bytes]:
     """Every file of the run's report, by path relative to the run folder (CONTRACTS section 7).
 
     The first language gives `report.html`/`report.pdf`, each further one `report.<lang>.html/.pdf`.
@@ -146,8 +174,13 @@ def build_report_files(metrics: dict, *, sla_tickets: pd.DataFrame | None, adopt
     `findings` settings). `pdf=False` skips the PDFs (for quick previews and tests of the HTML alone).
     """
     langs = _languages(languages)
-    m = prepare_metrics(metrics, languages=langs, generated_at=_iso(generated_at), thresholds=thresholds,
-                        sla_tickets=sla_tickets)
+    m = prepare_metrics(
+        metrics,
+        languages=langs,
+        generated_at=_iso(generated_at),
+        thresholds=thresholds,
+        sla_tickets=sla_tickets,
+    )
     files: dict[str, bytes] = {}
     for i, lang in enumerate(langs):
         stem = "report" if i == 0 else f"report.{lang}"
@@ -158,6 +191,13 @@ def build_report_files(metrics: dict, *, sla_tickets: pd.DataFrame | None, adopt
             files[f"{stem}.pdf"] = render_pdf(html, identifier=f"{run}/{lang}")
     files["metrics.json"] = _json_bytes(m)
     files["data-quality.json"] = _json_bytes(m.get("data_quality") or {"verdict": None, "datasets": []})
-    files.update(build_tables(m, sla_tickets=sla_tickets, adoption_tools=adoption_tools, findings=m["findings"],
-                              finding_titles=finding_titles(m, langs[0])))
+    files.update(
+        build_tables(
+            m,
+            sla_tickets=sla_tickets,
+            adoption_tools=adoption_tools,
+            findings=m["findings"],
+            finding_titles=finding_titles(m, langs[0]),
+        )
+    )
     return dict(sorted(files.items()))

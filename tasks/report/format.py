@@ -95,7 +95,9 @@ def money(value: float | None, lang: str, currency: str = "EUR", digits: int = 0
     """An amount in the audit's currency, whole units by default (headline money is never to the cent)."""
     if _missing(value):
         return MISSING
-    return _pattern(lang, "currency", digits).apply(value, locale_for(lang), currency=currency, currency_digits=False)
+    return _pattern(lang, "currency", digits).apply(
+        value, locale_for(lang), currency=currency, currency_digits=False
+    )
 
 
 def _as_date(value: date | datetime | str) -> date | datetime:

@@ -86,6 +86,8 @@ def extract_messages() -> list[str]:
     found = extract_from_dir(
         str(templates_dir()),
         method_map=[("**.j2", "jinja2.ext:babel_extract")],
-        options_map={"**.j2": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}},
+        options_map={
+            "**.j2": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
+        },
     )
     return list(dict.fromkeys(msg for _, _, msg, _, _ in found if isinstance(msg, str)))

@@ -47,8 +47,16 @@ def _groups(sla: dict, dimension: str) -> pd.DataFrame:
         row = {"dimension": dimension, "key": group.get("key"), "tickets": group.get("tickets")}
         for clock in ("first_response", "resolution"):
             c = group.get(clock) or {}
-            for field in ("met", "breached", "open_within", "open_breached", "no_target", "compliance_pct",
-                          "median_s", "p90_s"):
+            for field in (
+                "met",
+                "breached",
+                "open_within",
+                "open_breached",
+                "no_target",
+                "compliance_pct",
+                "median_s",
+                "p90_s",
+            ):
                 row[f"{clock}_{field}"] = c.get(field)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -74,12 +82,32 @@ def findings_table(findings: list[dict], titles: dict[str, str] | None = None) -
     for f in findings:
         stake = f.get("at_stake") or {}
         p = f.get("params") or {}
-        rows.append({"id": f["id"], "severity": f["severity"], "audience": f["audience"],
-                     "title": (titles or {}).get(f["id"], ""), "figure": f.get("figure"),
-                     "money_at_stake": stake.get("money"), "hours_at_stake": stake.get("hours"),
-                     "tool": p.get("tool"), "department": p.get("department"), "priority": p.get("priority")})
-    cols = ["id", "severity", "audience", "title", "figure", "money_at_stake", "hours_at_stake", "tool",
-            "department", "priority"]
+        rows.append(
+            {
+                "id": f["id"],
+                "severity": f["severity"],
+                "audience": f["audience"],
+                "title": (titles or {}).get(f["id"], ""),
+                "figure": f.get("figure"),
+                "money_at_stake": stake.get("money"),
+                "hours_at_stake": stake.get("hours"),
+                "tool": p.get("tool"),
+                "department": p.get("department"),
+                "priority": p.get("priority"),
+            }
+        )
+    cols = [
+        "id",
+        "severity",
+        "audience",
+        "title",
+        "figure",
+        "money_at_stake",
+        "hours_at_stake",
+        "tool",
+        "department",
+        "priority",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -90,8 +118,14 @@ def without_people(df: pd.DataFrame | None) -> pd.DataFrame:
     return df.drop(columns=[c for c in PERSON_COLUMNS if c in df.columns])
 
 
-def build_tables(metrics: dict, *, sla_tickets: pd.DataFrame | None, adoption_tools: pd.DataFrame | None,
-                 findings: list[dict], finding_titles: dict[str, str] | None = None) -> dict[str, bytes]:
+def build_tables(
+    metrics: dict,
+    *,
+    sla_tickets: pd.DataFrame | None,
+    adoption_tools: pd.DataFrame | None,
+    findings: list[dict],
+    finding_titles: dict[str, str] | None = None,
+) -> dict[str, bytes]:
     """Every `tables/*.csv` of a run; a table with no data is still written with its header when known."""
     sla = metrics.get("sla")
     files = {

@@ -28,5 +28,12 @@ def report_task(
     pdf: bool = True,
 ) -> dict[str, bytes]:
     """Every report file of the run by relative path (report.html/.pdf, editions, metrics.json, tables)."""
-    return build_report_files(metrics, sla_tickets=sla_tickets, adoption_tools=adoption_tools, languages=languages,
-                              generated_at=generated_at, thresholds=thresholds, pdf=pdf)
+    return build_report_files(
+        metrics,
+        sla_tickets=sla_tickets,
+        adoption_tools=adoption_tools,
+        languages=languages,
+        generated_at=generated_at,
+        thresholds=thresholds,
+        pdf=pdf,
+    )

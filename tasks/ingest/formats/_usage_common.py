@@ -41,24 +41,36 @@ def load_json(ctx: ReadContext, expected: str) -> Any:
     try:
         text = ctx.data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError(Problem(ctx.name, f"is not UTF-8 text (byte {exc.start}); expected {expected}")) from None
+        raise DataError(
+            Problem(ctx.name, f"is not UTF-8 text (byte {exc.start}); expected {expected}")
+        ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(
-            Problem(ctx.name, f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); expected {expected}")
+            Problem(
+                ctx.name,
+                f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); expected {expected}",
+            )
         ) from None
 
 
-def refuse(ctx: ReadContext, message: str, *, column: str | None = None, value: Any = None, row: int | None = None):
+def refuse(
+    ctx: ReadContext, message: str, *, column: str | None = None, value: Any = None, row: int | None = None
+):
     """Raise a file-level refusal naming the file (and the JSON path in `column`)."""
-    raise DataError(Problem(ctx.name, message, row=row, column=column, value=None if value is None else str(value)))
+    raise DataError(
+        Problem(ctx.name, message, row=row, column=column, value=None if value is None else str(value))
+    )
 
 
 def item_list(ctx: ReadContext, doc: Any, key: str, expected: str) -> list:
     """`doc[key]` when `doc` is the expected API object and `key` holds a list; otherwise a clear refusal."""
     if not isinstance(doc, dict):
-        refuse(ctx, f"is not {expected}: the top level is a JSON {type(doc).__name__}, expected an object with {key!r}")
+        refuse(
+            ctx,
+            f"is not {expected}: the top level is a JSON {type(doc).__name__}, expected an object with {key!r}",
+        )
     if key not in doc:
         keys = ", ".join(sorted(map(str, doc))[:8]) or "none"
         refuse(ctx, f"is not {expected}: no {key!r} list at the top level (keys found: {keys})", column=key)
@@ -80,19 +92,34 @@ def shown(value: Any) -> str | None:
     return None if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)) else str(value)
 
 
-def collect_bad(ctx: ReadContext, bad: pd.Series, path: str, field: str, expected: str, values: pd.Series) -> None:
+def collect_bad(
+    ctx: ReadContext, bad: pd.Series, path: str, field: str, expected: str, values: pd.Series
+) -> None:
     """Report each flagged JSON item (`path[i].field`) to the collector: file, item, field and what was expected."""
     for pos in bad.to_numpy().nonzero()[0][:50]:
-        ctx.collector.add(Problem(ctx.name, f"expected {expected}", column=f"{path}[{pos}].{field}",
-                                  value=shown(values.iloc[pos])))
+        ctx.collector.add(
+            Problem(
+                ctx.name,
+                f"expected {expected}",
+                column=f"{path}[{pos}].{field}",
+                value=shown(values.iloc[pos]),
+            )
+        )
     ctx.collector.total += max(0, int(bad.sum()) - 50)
 
 
 def collect_bad_rows(ctx: ReadContext, bad: pd.Series, column: str, expected: str, values: pd.Series) -> None:
     """Report each flagged CSV row (header = row 1, so position p is row p + 2)."""
     for pos in bad.to_numpy().nonzero()[0][:50]:
-        ctx.collector.add(Problem(ctx.name, f"expected {expected}", row=int(pos) + 2, column=column,
-                                  value=shown(values.iloc[pos])))
+        ctx.collector.add(
+            Problem(
+                ctx.name,
+                f"expected {expected}",
+                row=int(pos) + 2,
+                column=column,
+                value=shown(values.iloc[pos]),
+            )
+        )
     ctx.collector.total += max(0, int(bad.sum()) - 50)
 
 
@@ -129,8 +156,11 @@ def mark(frame: pd.DataFrame, checks: list[tuple[pd.Series, str]], *, csv_rows: 
     CSV frames still carry their file's RangeIndex, so ROW = index + 2 (header = row 1); JSON items have no
     row (their problems name the item instead), so ROW stays empty.
     """
-    problem = (frame[PROBLEM].astype("string") if PROBLEM in frame
-               else pd.Series(pd.NA, index=frame.index, dtype="string"))
+    problem = (
+        frame[PROBLEM].astype("string")
+        if PROBLEM in frame
+        else pd.Series(pd.NA, index=frame.index, dtype="string")
+    )
     for mask, reason in checks:
         hit = mask.reindex(frame.index, fill_value=False).astype(bool) & problem.isna()
         problem = problem.mask(hit, reason)
@@ -151,12 +181,19 @@ def note(ctx: ReadContext, text: str) -> None:
 def usage_frame(tool, user, at, action, count=1) -> pd.DataFrame:
     """The canonical usage columns with their in-memory dtypes (strings, UTC timestamps, Float64 counts)."""
     frame = pd.DataFrame({"tool": tool, "user": user, "at": at, "action": action, "count": count})
-    return frame.astype({"tool": "string", "user": "string", "at": UTC_NS, "action": "string", "count": "Float64"})
+    return frame.astype(
+        {"tool": "string", "user": "string", "at": UTC_NS, "action": "string", "count": "Float64"}
+    )
 
 
 def empty_usage() -> pd.DataFrame:
-    return usage_frame(pd.Series([], dtype="string"), pd.Series([], dtype="string"),
-                       pd.Series([], dtype=UTC_NS), pd.Series([], dtype="string"), pd.Series([], dtype="Float64"))
+    return usage_frame(
+        pd.Series([], dtype="string"),
+        pd.Series([], dtype="string"),
+        pd.Series([], dtype=UTC_NS),
+        pd.Series([], dtype="string"),
+        pd.Series([], dtype="Float64"),
+    )
 
 
 def read_table(ctx: ReadContext) -> pd.DataFrame:
@@ -181,8 +218,12 @@ def arrow_items(ctx: ReadContext, items: list, path: str):
     try:
         return pa.array(as_text)
     except errors as exc:
-        refuse(ctx, f"the items of {path or 'the array'} mix JSON types in one field ({exc}); expected the API's "
-               "own output", column=path or None)
+        refuse(
+            ctx,
+            f"the items of {path or 'the array'} mix JSON types in one field ({exc}); expected the API's "
+            "own output",
+            column=path or None,
+        )
 
 
 def field(arr, *keys):

@@ -46,7 +46,7 @@ from tasks.ingest.formats._usage_common import (
 )
 from tasks.ingest.readers import ROW
 
-EXPECTED = "a Google Workspace Admin Reports API usage response ({\"kind\": \"admin#reports#usageReports\", \"usageReports\": [...]})"
+EXPECTED = 'a Google Workspace Admin Reports API usage response ({"kind": "admin#reports#usageReports", "usageReports": [...]})'
 TOOL = "google-workspace"
 LAST_TIME = r"(?:last_\w*time$|timestamp_last_)"
 NOT_ACTIVITY_TIME = r"^gmail:(?:last_access_time|timestamp_last_access)$"
@@ -88,13 +88,21 @@ def _report_items(ctx: ReadContext, doc) -> tuple[list[dict], pd.Series]:
             found = page.get("kind") if isinstance(page, dict) else type(page).__name__
             refuse(ctx, f"is not {EXPECTED}", column=f"{where}kind", value=found)
         if page.get("nextPageToken"):
-            note(ctx, f"{where}nextPageToken is set: this response is one page of a longer report, save every page")
+            note(
+                ctx,
+                f"{where}nextPageToken is set: this response is one page of a longer report, save every page",
+            )
         for warning in page.get("warnings") or []:
             if isinstance(warning, dict):
                 note(ctx, f"Google says: {warning.get('message', warning.get('code'))}")
         reports = page.get("usageReports", [])  # a day without data has warnings and no usageReports
         if not isinstance(reports, list):
-            refuse(ctx, "expected a list of usage reports", column=f"{where}usageReports", value=type(reports).__name__)
+            refuse(
+                ctx,
+                "expected a list of usage reports",
+                column=f"{where}usageReports",
+                value=type(reports).__name__,
+            )
         require_objects(ctx, reports, f"{where}usageReports")
         items.extend(reports)
         paths.append(f"{where}usageReports[" + pd.Series(range(len(reports)), dtype="string") + "]")
@@ -115,34 +123,48 @@ def _parameters(ctx: ReadContext, items: list[dict], paths: pd.Series) -> pd.Dat
     arr = arrow_items(ctx, items, "usageReports")
     params = field(arr, "parameters")
     if not (pa.types.is_list(params.type) and pa.types.is_struct(params.type.value_type)):
-        refuse(ctx, "expected a 'parameters' list of {name, value} objects", column=f"{paths.iloc[0]}.parameters")
+        refuse(
+            ctx, "expected a 'parameters' list of {name, value} objects", column=f"{paths.iloc[0]}.parameters"
+        )
     missing = pc.is_null(params)
     if pc.any(missing).as_py():
         first = pc.index(missing, True).as_py()
-        refuse(ctx, "expected a 'parameters' list of {name, value} objects", column=f"{paths.iloc[first]}.parameters")
+        refuse(
+            ctx,
+            "expected a 'parameters' list of {name, value} objects",
+            column=f"{paths.iloc[first]}.parameters",
+        )
     parent = pc.list_parent_indices(params).to_numpy()
     flat = pc.list_flatten(params)
     value = text_series(field(flat, "intValue"))
     for key in VALUE_KEYS[1:]:
         value = value.fillna(text_series(field(flat, key)))
-    return pd.DataFrame({
-        "path": paths.to_numpy()[parent],
-        "date": text_series(field(arr, "date")).to_numpy()[parent],
-        "entity": text_series(field(arr, "entity", "type")).to_numpy()[parent],
-        "user": text_series(field(arr, "entity", "userEmail")).str.strip().to_numpy()[parent],
-        "name": text_series(field(flat, "name")), "value": value,
-        "datetime": text_series(field(flat, "datetimeValue")),
-    }).astype("string")
+    return pd.DataFrame(
+        {
+            "path": paths.to_numpy()[parent],
+            "date": text_series(field(arr, "date")).to_numpy()[parent],
+            "entity": text_series(field(arr, "entity", "type")).to_numpy()[parent],
+            "user": text_series(field(arr, "entity", "userEmail")).str.strip().to_numpy()[parent],
+            "name": text_series(field(flat, "name")),
+            "value": value,
+            "datetime": text_series(field(flat, "datetimeValue")),
+        }
+    ).astype("string")
 
 
-def _report(ctx: ReadContext, mask: pd.Series, p: pd.DataFrame, what: str, expected: str, values: pd.Series) -> None:
+def _report(
+    ctx: ReadContext, mask: pd.Series, p: pd.DataFrame, what: str, expected: str, values: pd.Series
+) -> None:
     """One problem per flagged parameter row, naming the report item, the field (and parameter) and the value."""
     flagged = p[mask.to_numpy()].head(50)
     shown = values[mask.to_numpy()].head(50)
     for path, name, value in zip(flagged["path"], flagged["name"], shown, strict=True):
         where = f"{path}.{what}" + (f"[name={name}]" if what == "parameters" else "")
-        ctx.collector.add(Problem(ctx.name, f"expected {expected}", column=where,
-                                  value=None if pd.isna(value) else str(value)))
+        ctx.collector.add(
+            Problem(
+                ctx.name, f"expected {expected}", column=where, value=None if pd.isna(value) else str(value)
+            )
+        )
     ctx.collector.total += max(0, int(mask.sum()) - 50)
 
 
@@ -158,14 +180,23 @@ def _usage(ctx: ReadContext, p: pd.DataFrame) -> pd.DataFrame:
         return empty_usage()
     no_user = blank(p["user"])
     if no_user.any():
-        _report(ctx, no_user & ~p["path"].duplicated(), p, "entity.userEmail", "the user's e-mail address", p["user"])
+        _report(
+            ctx,
+            no_user & ~p["path"].duplicated(),
+            p,
+            "entity.userEmail",
+            "the user's e-mail address",
+            p["user"],
+        )
     tool = ctx.tool or TOOL
     name = p["name"].fillna("")
     is_time = name.str.contains(LAST_TIME, regex=True) & ~name.str.contains(NOT_ACTIVITY_TIME, regex=True)
     at = iso_utc(p["datetime"]).fillna(_epoch_any(p["value"].where(p["datetime"].isna())))
     bad_time = is_time & p["value"].notna() & at.isna()
     if bad_time.any():
-        _report(ctx, bad_time, p, "parameters", "an RFC 3339 time such as 2021-01-23T06:49:01.000Z", p["value"])
+        _report(
+            ctx, bad_time, p, "parameters", "an RFC 3339 time such as 2021-01-23T06:49:01.000Z", p["value"]
+        )
     ever = at > pd.Timestamp("1970-01-02", tz="UTC")  # epoch zero is the API's "never"
     keep = is_time & (ever | bad_time)
     times = p[keep]  # (not .assign(at=at): on an empty frame pandas would adopt at's whole index)
@@ -173,7 +204,11 @@ def _usage(ctx: ReadContext, p: pd.DataFrame) -> pd.DataFrame:
     by_time = mark(by_time, [(no_user, "no entity.userEmail"), (bad_time, "bad time value")], csv_rows=False)
     by_time = by_time[~by_time.drop(columns=[ROW]).duplicated()]
 
-    is_count = name.str.contains(r"num_", regex=True) & name.str.contains(DID, regex=True) & ~name.str.contains(NOT_DID, regex=True)
+    is_count = (
+        name.str.contains(r"num_", regex=True)
+        & name.str.contains(DID, regex=True)
+        & ~name.str.contains(NOT_DID, regex=True)
+    )
     count = pd.to_numeric(p["value"], errors="coerce")
     counted = p[is_count & (count > 0)]
     day = day_start(counted["date"], ctx.timezone)
@@ -195,9 +230,13 @@ def _price(ctx: ReadContext) -> tuple[float | None, str | None]:
     if pd.isna(value) or value < 0 or not isinstance(currency, str) or not currency.strip():
         from auditbridge.errors import ConfigError
 
-        raise ConfigError(str(mapping.get("_file", "mapping")), [
-            f"cost_per_seat_month: expected a price per seat and month (found {cost!r}) with a currency code "
-            f"such as EUR (found {currency!r})"])
+        raise ConfigError(
+            str(mapping.get("_file", "mapping")),
+            [
+                f"cost_per_seat_month: expected a price per seat and month (found {cost!r}) with a currency code "
+                f"such as EUR (found {currency!r})"
+            ],
+        )
     return float(value), currency.strip().upper()
 
 
@@ -217,16 +256,33 @@ def _licences(ctx: ReadContext, p: pd.DataFrame) -> pd.DataFrame:
     single = len(wide) == 1
     tools = [(ctx.tool or TOOL) if single else f"{TOOL}-{e.replace('_', '-')}" for e in wide.index]
     cost, currency = _price(ctx)
-    out = pd.DataFrame({
-        "tool": pd.array(tools, dtype="string"), "seats": wide["total"].to_numpy(dtype="float64"),
-        "cost_per_seat_month": cost, "currency": currency, "seats_assigned": wide["used"].to_numpy(dtype="float64"),
-    }).astype({"seats": "Float64", "cost_per_seat_month": "Float64", "currency": "string", "seats_assigned": "Float64"})
+    out = pd.DataFrame(
+        {
+            "tool": pd.array(tools, dtype="string"),
+            "seats": wide["total"].to_numpy(dtype="float64"),
+            "cost_per_seat_month": cost,
+            "currency": currency,
+            "seats_assigned": wide["used"].to_numpy(dtype="float64"),
+        }
+    ).astype(
+        {
+            "seats": "Float64",
+            "cost_per_seat_month": "Float64",
+            "currency": "string",
+            "seats_assigned": "Float64",
+        }
+    )
     if cost is None and len(out):
         for path, edition in zip(where, wide.index, strict=True):
-            ctx.collector.add(Problem(
-                ctx.name, f"the Google report gives the seats of {edition} but no price: give cost_per_seat_month "
-                "and currency in the source's mapping (e.g. {cost_per_seat_month: 6.0, currency: EUR}), or use a "
-                "licence inventory file", column=f"{path}.parameters[name=accounts:{edition}_total_licenses]"))
+            ctx.collector.add(
+                Problem(
+                    ctx.name,
+                    f"the Google report gives the seats of {edition} but no price: give cost_per_seat_month "
+                    "and currency in the source's mapping (e.g. {cost_per_seat_month: 6.0, currency: EUR}), or use a "
+                    "licence inventory file",
+                    column=f"{path}.parameters[name=accounts:{edition}_total_licenses]",
+                )
+            )
         out = mark(out, [(pd.Series(True, index=out.index), "no price per seat")], csv_rows=False)
     return out
 

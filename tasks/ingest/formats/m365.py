@@ -61,8 +61,12 @@ SINGLE_PRODUCT = (
 )
 # Office 365 active users: product prefix of "<P> Last Activity Date" / "Has <P> License" -> tool
 ACTIVE_USER_PRODUCTS = {
-    "exchange": "exchange", "onedrive": "onedrive", "sharepoint": "sharepoint",
-    "skypeforbusiness": "skype-for-business", "yammer": "yammer", "teams": "teams",
+    "exchange": "exchange",
+    "onedrive": "onedrive",
+    "sharepoint": "sharepoint",
+    "skypeforbusiness": "skype-for-business",
+    "yammer": "yammer",
+    "teams": "teams",
 }
 
 
@@ -92,27 +96,49 @@ class M365:
         keys = {norm(c): c for c in raw.columns}
         if "userprincipalname" not in keys:
             if "reportdate" in keys:
-                raise DataError(Problem(
+                raise DataError(
+                    Problem(
+                        ctx.name,
+                        "is a Microsoft 365 counts report (daily totals without users): it cannot give active users, "
+                        "DAU or MAU; download the matching 'user detail' report (e.g. TeamsUserActivityUserDetail) "
+                        "instead, or leave this file out",
+                        row=1,
+                        column="Report Date",
+                    )
+                )
+            raise DataError(
+                Problem(
                     ctx.name,
-                    "is a Microsoft 365 counts report (daily totals without users): it cannot give active users, "
-                    "DAU or MAU; download the matching 'user detail' report (e.g. TeamsUserActivityUserDetail) "
-                    "instead, or leave this file out",
-                    row=1, column="Report Date"))
-            raise DataError(Problem(ctx.name, "expected a Microsoft 365 user detail report with a "
-                                    "'User Principal Name' column", row=1, column="User Principal Name"))
+                    "expected a Microsoft 365 user detail report with a 'User Principal Name' column",
+                    row=1,
+                    column="User Principal Name",
+                )
+            )
         user = raw[keys["userprincipalname"]].astype("string").str.strip()
         if "lastactivateddate" in keys and "producttype" in keys:
             return {"assignments": _activations(ctx, raw, keys, user)}
         if any(f"{p}lastactivitydate" in keys for p in ACTIVE_USER_PRODUCTS):
             return _active_users(ctx, raw, keys, user)
         if "lastactivitydate" not in keys:
-            raise DataError(Problem(ctx.name, "expected a 'Last Activity Date' column in a Microsoft 365 "
-                                    "user detail report", row=1, column="Last Activity Date"))
+            raise DataError(
+                Problem(
+                    ctx.name,
+                    "expected a 'Last Activity Date' column in a Microsoft 365 user detail report",
+                    row=1,
+                    column="Last Activity Date",
+                )
+            )
         tool = ctx.tool or next((t for sig, t in SINGLE_PRODUCT if sig in keys), None)
         if tool is None:
-            raise DataError(Problem(
-                ctx.name, "is a Microsoft 365 user detail report of a product this format does not know: "
-                "name the tool (`tool:` of the source in the config)", row=1, column="Last Activity Date"))
+            raise DataError(
+                Problem(
+                    ctx.name,
+                    "is a Microsoft 365 user detail report of a product this format does not know: "
+                    "name the tool (`tool:` of the source in the config)",
+                    row=1,
+                    column="Last Activity Date",
+                )
+            )
         parsed = _parse_dates(ctx, raw, [keys["lastactivitydate"]])
         usage = _last_activity(ctx, parsed, raw, user, keys["lastactivitydate"], tool)
         _period_note(ctx, raw, keys)
@@ -130,14 +156,20 @@ def _parse_dates(ctx: ReadContext, raw: pd.DataFrame, columns: list[str]) -> pd.
     return with_rows(parsed)
 
 
-def _last_activity(ctx: ReadContext, parsed: pd.DataFrame, raw: pd.DataFrame, user: pd.Series, column: str,
-                   tool: str) -> pd.DataFrame:
+def _last_activity(
+    ctx: ReadContext, parsed: pd.DataFrame, raw: pd.DataFrame, user: pd.Series, column: str, tool: str
+) -> pd.DataFrame:
     """One usage row per user with a date; rows with a bad date or no user are kept, marked as problems."""
     present = ~blank(raw[column])
     no_user = present & blank(user)
     if no_user.any():
-        collect_bad_rows(ctx, no_user, user.name or "User Principal Name", "a user principal name (or concealed name)",
-                         user)
+        collect_bad_rows(
+            ctx,
+            no_user,
+            user.name or "User Principal Name",
+            "a user principal name (or concealed name)",
+            user,
+        )
     if not present.any():
         return empty_usage()
     frame = usage_frame(tool, user[present], parsed[column][present], "last_activity")
@@ -160,12 +192,22 @@ def _active_users(ctx: ReadContext, raw: pd.DataFrame, keys: dict[str, str], use
             flag = flag.fillna(False).astype(bool) & ~blank(user)
             assign_key = keys.get(f"{prefix}licenseassigndate")
             assigned = parsed[assign_key] if assign_key else pd.Series(pd.NaT, index=raw.index, dtype=UTC_NS)
-            held.append(pd.DataFrame({"tool": tool, "user": user[flag], "assigned_at": assigned[flag],
-                                      ROW: parsed[ROW][flag], PROBLEM: parsed[PROBLEM][flag]}))
+            held.append(
+                pd.DataFrame(
+                    {
+                        "tool": tool,
+                        "user": user[flag],
+                        "assigned_at": assigned[flag],
+                        ROW: parsed[ROW][flag],
+                        PROBLEM: parsed[PROBLEM][flag],
+                    }
+                )
+            )
     out = {"usage": pd.concat(usage, ignore_index=True) if usage else empty_usage()}
     if held:
         out["assignments"] = pd.concat(held, ignore_index=True).astype(
-            {"tool": "string", "user": "string", "assigned_at": UTC_NS})
+            {"tool": "string", "user": "string", "assigned_at": UTC_NS}
+        )
     _period_note(ctx, raw, keys)
     return out
 
@@ -175,13 +217,18 @@ def _activations(ctx: ReadContext, raw: pd.DataFrame, keys: dict[str, str], user
     product = raw[keys["producttype"]].astype("string").str.strip()
     bad = ~blank(user) & blank(product)
     if bad.any():
-        collect_bad_rows(ctx, bad, keys["producttype"], "a product type such as MICROSOFT 365 APPS FOR ENTERPRISE", product)
+        collect_bad_rows(
+            ctx, bad, keys["producttype"], "a product type such as MICROSOFT 365 APPS FOR ENTERPRISE", product
+        )
     keep = ~blank(user)
     _parse_dates(ctx, raw, [keys["lastactivateddate"]])  # checked (and reported) though not returned
     tool = pd.Series(ctx.tool, index=raw.index) if ctx.tool else slug_series(product)
     frame = pd.DataFrame({"tool": tool[keep], "user": user[keep]}).astype("string")
-    note(ctx, "an Office activations report: read as who holds each Office apps product (assignments); "
-         "installing Office is not counted as using it")
+    note(
+        ctx,
+        "an Office activations report: read as who holds each Office apps product (assignments); "
+        "installing Office is not counted as using it",
+    )
     return mark(frame, [(bad, "no product type")], csv_rows=True).reset_index(drop=True)
 
 
@@ -191,8 +238,11 @@ def _period_note(ctx: ReadContext, raw: pd.DataFrame, keys: dict[str, str]) -> N
         return
     days = pd.to_numeric(raw[keys["reportperiod"]], errors="coerce").dropna()
     if len(days) and days.max() > 1:
-        note(ctx, f"a {int(days.max())}-day Microsoft 365 report gives each user's LAST active day only; download "
-             "the report per day (date=YYYY-MM-DD) for daily, weekly and monthly active users")
+        note(
+            ctx,
+            f"a {int(days.max())}-day Microsoft 365 report gives each user's LAST active day only; download "
+            "the report per day (date=YYYY-MM-DD) for daily, weekly and monthly active users",
+        )
 
 
 FORMATS = [M365()]

@@ -52,7 +52,9 @@ class Okta:
     def read(self, ctx: ReadContext) -> dict[str, pd.DataFrame]:
         events = load_json(ctx, EXPECTED)
         if not isinstance(events, list):
-            keys = ", ".join(sorted(map(str, events))[:8]) if isinstance(events, dict) else type(events).__name__
+            keys = (
+                ", ".join(sorted(map(str, events))[:8]) if isinstance(events, dict) else type(events).__name__
+            )
             refuse(ctx, f"is not {EXPECTED}: the top level is not an array (found {keys})")
         require_objects(ctx, events, "")
         if not events:
@@ -72,8 +74,13 @@ def _apps(arr) -> pd.Series:
     if not (pa.types.is_list(targets.type) and pa.types.is_struct(targets.type.value_type)):
         return pd.Series(pd.NA, index=range(len(arr)), dtype="string")
     flat = pc.list_flatten(targets)
-    found = pd.DataFrame({"event": pc.list_parent_indices(targets).to_numpy(),
-                          "type": text_series(field(flat, "type")), "name": text_series(field(flat, "displayName"))})
+    found = pd.DataFrame(
+        {
+            "event": pc.list_parent_indices(targets).to_numpy(),
+            "type": text_series(field(flat, "type")),
+            "name": text_series(field(flat, "displayName")),
+        }
+    )
     first = found[found["type"] == "AppInstance"].groupby("event")["name"].first()
     return first.reindex(range(len(arr))).astype("string")
 
@@ -93,13 +100,18 @@ def to_usage(ctx: ReadContext, arr) -> pd.DataFrame:
     at = iso_utc(published)
     bad_at = counted & at.isna()
     if bad_at.any():
-        collect_bad(ctx, bad_at, "", "published", "an ISO 8601 time such as 2021-01-26T19:09:43.425Z", published)
+        collect_bad(
+            ctx, bad_at, "", "published", "an ISO 8601 time such as 2021-01-26T19:09:43.425Z", published
+        )
     app = slug_series(_apps(arr))
     tool = app.mask(app.isna() | (app == ""), ctx.tool or "okta")
     dropped_people, dropped_failed = int((~person).sum()), int((person & failed).sum())
     if dropped_people or dropped_failed:
-        note(ctx, f"{dropped_failed} failed or denied event(s) and {dropped_people} event(s) by non-person actors "
-             "were not counted as use")
+        note(
+            ctx,
+            f"{dropped_failed} failed or denied event(s) and {dropped_people} event(s) by non-person actors "
+            "were not counted as use",
+        )
     frame = usage_frame(tool, user, at, text_series(field(arr, "eventType")))
     frame = mark(frame, [(no_user, "no actor.alternateId"), (bad_at, "bad published time")], csv_rows=False)
     return frame[counted.to_numpy()].reset_index(drop=True)

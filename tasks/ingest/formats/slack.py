@@ -30,8 +30,13 @@ from tasks.ingest.formats._usage_common import (
     usage_frame,
 )
 
-EXPECTED = "a Slack team.accessLogs API response ({\"ok\": true, \"logins\": [...]})"
-CLIENTS = (("SlackWeb", "login-web"), ("ApiApp", "login-api"), ("slack/", "login-app"), ("Slack/", "login-app"))
+EXPECTED = 'a Slack team.accessLogs API response ({"ok": true, "logins": [...]})'
+CLIENTS = (
+    ("SlackWeb", "login-web"),
+    ("ApiApp", "login-api"),
+    ("slack/", "login-app"),
+    ("Slack/", "login-app"),
+)
 
 
 class Slack:
@@ -47,17 +52,26 @@ class Slack:
     def read(self, ctx: ReadContext) -> dict[str, pd.DataFrame]:
         doc = load_json(ctx, EXPECTED)
         if isinstance(doc, dict) and doc.get("ok") is False:
-            refuse(ctx, f"is a Slack error response (error {doc.get('error')!r}), not access logs", column="ok")
+            refuse(
+                ctx, f"is a Slack error response (error {doc.get('error')!r}), not access logs", column="ok"
+            )
         logins = item_list(ctx, doc, "logins", EXPECTED)
         require_objects(ctx, logins, "logins")
         paging = doc.get("paging") if isinstance(doc.get("paging"), dict) else {}
-        page, pages = pd.to_numeric(pd.Series([paging.get("page"), paging.get("pages")]), errors="coerce").fillna(1)
+        page, pages = pd.to_numeric(
+            pd.Series([paging.get("page"), paging.get("pages")]), errors="coerce"
+        ).fillna(1)
         if pages > page:
-            note(ctx, f"page {paging.get('page')} of {paging.get('pages')} of the Slack access logs: the other pages "
-                 "are missing from this file")
+            note(
+                ctx,
+                f"page {paging.get('page')} of {paging.get('pages')} of the Slack access logs: the other pages "
+                "are missing from this file",
+            )
         if not logins:
             return {"usage": empty_usage()}
-        items = pd.DataFrame.from_records(logins, columns=["username", "date_first", "date_last", "count", "user_agent"])
+        items = pd.DataFrame.from_records(
+            logins, columns=["username", "date_first", "date_last", "count", "user_agent"]
+        )
         return {"usage": to_usage(ctx, items)}
 
 
@@ -91,11 +105,22 @@ def to_usage(ctx: ReadContext, items: pd.DataFrame) -> pd.DataFrame:
         action = action.mask(agent.str.startswith(prefix), name)
     tool = ctx.tool or "slack"
     second = ok & (last > first)
-    firsts = mark(usage_frame(tool, user, first, action, count.where(~second, 1)), [
-        (no_user, "no username"), (first.isna(), "bad date_first"), (last.isna(), "bad date_last"),
-        (bad_count, "bad count"), (order, "date_last before date_first")], csv_rows=False)
-    lasts = mark(usage_frame(tool, user[second], last[second], action[second], (count[second] - 1).clip(lower=1)),
-                 [], csv_rows=False)
+    firsts = mark(
+        usage_frame(tool, user, first, action, count.where(~second, 1)),
+        [
+            (no_user, "no username"),
+            (first.isna(), "bad date_first"),
+            (last.isna(), "bad date_last"),
+            (bad_count, "bad count"),
+            (order, "date_last before date_first"),
+        ],
+        csv_rows=False,
+    )
+    lasts = mark(
+        usage_frame(tool, user[second], last[second], action[second], (count[second] - 1).clip(lower=1)),
+        [],
+        csv_rows=False,
+    )
     return pd.concat([firsts, lasts]).sort_index(kind="stable").reset_index(drop=True)
 
 

@@ -25,7 +25,7 @@ from tasks.ingest.formats._usage_common import (
     usage_frame,
 )
 
-EXPECTED = "a Zoom report/activities API response ({\"activity_logs\": [...]})"
+EXPECTED = 'a Zoom report/activities API response ({"activity_logs": [...]})'
 
 
 class Zoom:
@@ -41,8 +41,11 @@ class Zoom:
         logs = item_list(ctx, doc, "activity_logs", EXPECTED)
         require_objects(ctx, logs, "activity_logs")
         if doc.get("next_page_token"):
-            note(ctx, f"one page of a longer Zoom report ({len(logs)} of {doc.get('total_records', 'more')} records): "
-                 "save every page (next_page_token) to count all sign-ins")
+            note(
+                ctx,
+                f"one page of a longer Zoom report ({len(logs)} of {doc.get('total_records', 'more')} records): "
+                "save every page (next_page_token) to count all sign-ins",
+            )
         if not logs:
             return {"usage": empty_usage()}
         items = pd.DataFrame.from_records(logs, columns=["email", "time", "type"])
@@ -57,7 +60,14 @@ def to_usage(ctx: ReadContext, items: pd.DataFrame) -> pd.DataFrame:
     at = iso_utc(items["time"])
     bad_at = at.isna()
     if bad_at.any():
-        collect_bad(ctx, bad_at, "activity_logs", "time", "an ISO 8601 time such as 2021-01-25T14:39:42Z", items["time"])
+        collect_bad(
+            ctx,
+            bad_at,
+            "activity_logs",
+            "time",
+            "an ISO 8601 time such as 2021-01-25T14:39:42Z",
+            items["time"],
+        )
     action = slug_series(items["type"])
     action = action.mask(action.isna() | (action == ""), "activity")
     frame = usage_frame(ctx.tool or "zoom", user, at, action)
