@@ -4,6 +4,10 @@ ingest (each source) -> validate (each dataset; blocking failures stop the run h
 SLA and adoption (concurrently; on Dask with `run_audit(dask_workers=N)`) -> report (findings, HTML/PDF per
 language, tables, metrics.json) -> publish (files, manifest, latest.json, index) -> local copy and artifacts.
 
+On a Dask task runner the two heavy stages are partitioned (`tasks.partition`): a plan task splits the inputs
+(SLA per month of creation, adoption per tool), one task per part runs on the cluster, and a merge task gives
+the figures of the single run; with the default runner each stage is one task, as before.
+
 Parameters are typed (CONTRACTS section 8): the Prefect UI renders a form and the API refuses a malformed
 period before a run is created (`enforce_parameter_schema` in prefect.yaml). Retries with backoff sit on the
 I/O tasks only (fetching s3:// inputs, reading the previous run, publishing); pure stages never retry.
@@ -92,6 +96,95 @@ def sla_stage(tickets: pd.DataFrame, events: pd.DataFrame | None, policy_source:
     return result, policy.to_dict()
 
 
+# --- the partitioned path (Dask task runner): plan, one task per part, merge; the logic is in tasks/partition.py ---
+@task(name="sla-plan", task_run_name="sla plan", **STAGE)
+def sla_plan_stage(tickets: pd.DataFrame, events: pd.DataFrame | None, policy_source: Any, timezone: str):
+    from tasks.partition import plan_sla
+    from tasks.sla.policy import load_policy
+
+    policy = load_policy(policy_source, default_timezone=timezone)
+    return plan_sla(tickets, events, policy), policy
+
+
+@task(name="sla-part", task_run_name="sla {part.label}", **STAGE)
+def sla_part_stage(part, policy, period: Period, as_of: Any, at_risk_share: float) -> pd.DataFrame:
+    from tasks.partition import compute_sla_part
+
+    return compute_sla_part(part, policy, period, as_of or None, at_risk_share=at_risk_share)
+
+
+@task(name="sla-merge", task_run_name="sla {period}", **STAGE)
+def sla_merge_stage(frames: list[pd.DataFrame], meta, policy, period: Period, as_of: Any, at_risk_share: float):
+    from tasks.partition import merge_sla
+
+    return merge_sla(frames, meta, policy, period, as_of or None, at_risk_share=at_risk_share), policy.to_dict()
+
+
+@task(name="adoption-plan", task_run_name="adoption plan", **STAGE)
+def adoption_plan_stage(usage: pd.DataFrame, *, period: Period, timezone: str, licences, assignments, directory,
+                        currency: str | None):
+    from tasks.partition import plan_adoption
+
+    return plan_adoption(usage, period=period, timezone=timezone, licences=licences, assignments=assignments,
+                         directory=directory, currency=currency)
+
+
+@task(name="adoption-part", task_run_name="adoption {part.key}", **STAGE)
+def adoption_part_stage(part, *, period: Period, timezone: str, currency: str, directory, min_group_size: int,
+                        activity_rules, previous_metrics: dict | None, zombie_days: int):
+    from tasks.partition import compute_adoption_part
+
+    return compute_adoption_part(part, period=period, timezone=timezone, currency=currency, directory=directory,
+                                 min_group_size=min_group_size, activity_rules=activity_rules,
+                                 previous_metrics=previous_metrics, zombie_days=zombie_days)
+
+
+@task(name="adoption-merge", task_run_name="adoption {period}", **STAGE)
+def adoption_merge_stage(results: list, meta, period: Period):
+    from tasks.partition import merge_adoption
+
+    return merge_adoption(results, meta, period=period)
+
+
+def _on_dask() -> bool:
+    """Whether this flow run's task runner is Dask (`run_audit(dask_workers=N)`): then the heavy stages are split.
+
+    prefect_dask is looked up, not imported: a run that never loaded it cannot be running on it.
+    """
+    import sys
+
+    from prefect.context import FlowRunContext
+
+    module = sys.modules.get("prefect_dask.task_runners")
+    context = FlowRunContext.get()
+    return bool(module and context and isinstance(context.task_runner, module.DaskTaskRunner))
+
+
+def _sla_partitioned(tickets, events, policy_source, timezone: str, period: Period, as_of: Any, at_risk_share: float):
+    """SLA per month of creation: the plan runs here, the parts and the merge on the cluster. Returns the merge's
+    future, which stands for the single `sla` task's (same result)."""
+    plan, policy = sla_plan_stage(tickets, events, policy_source, timezone)
+    get_run_logger().info("sla: %d part(s) by month of creation (%s)", len(plan.parts),
+                          ", ".join(p.label for p in plan.parts))
+    parts = [sla_part_stage.submit(part, policy, period, as_of, at_risk_share) for part in plan.parts]
+    return sla_merge_stage.submit(parts, plan.meta, policy, period, as_of, at_risk_share)
+
+
+def _adoption_partitioned(usage: pd.DataFrame, *, period: Period, timezone: str, licences, assignments, directory,
+                          currency: str | None, min_group_size: int, activity_rules, previous_metrics: dict | None,
+                          zombie_days: int):
+    """Adoption per tool: the plan runs here, the parts and the merge on the cluster (the merge's future stands
+    for the single `adoption` task's)."""
+    plan = adoption_plan_stage(usage, period=period, timezone=timezone, licences=licences, assignments=assignments,
+                               directory=directory, currency=currency)
+    get_run_logger().info("adoption: %d part(s) by tool (%s)", len(plan.parts), ", ".join(plan.meta.keys))
+    parts = [adoption_part_stage.submit(part, period=period, timezone=timezone, currency=plan.meta.currency,
+                                        directory=plan.directory, min_group_size=min_group_size,
+                                        activity_rules=activity_rules, previous_metrics=previous_metrics,
+                                        zombie_days=zombie_days) for part in plan.parts]
+    return adoption_merge_stage.submit(parts, plan.meta, period)
+
+
 @task(name="report", **STAGE)
 def report_stage(metrics: dict, sla_tickets, adoption_tools, languages: list[str], generated_at: datetime,
                  thresholds) -> dict[str, bytes]:
@@ -138,19 +231,23 @@ def audit(
         folder = write_local_copy(dq_files, _local_folder(cfg, per, run_id, output_dir, "refused"))
         raise DataError(refusal.problems + [Problem(str(folder), "the failing rows are kept here as evidence")])
 
+    partitioned = _on_dask()
     sla_future = adoption_future = None
     if "tickets" in checked:
-        sla_future = sla_stage.submit(checked["tickets"], checked.get("ticket_events"), _policy_source(cfg),
-                                      cfg.timezone, per, as_of, cfg.findings.at_risk_share)
+        sla_args = (checked["tickets"], checked.get("ticket_events"), _policy_source(cfg), cfg.timezone, per, as_of,
+                    cfg.findings.at_risk_share)
+        sla_future = _sla_partitioned(*sla_args) if partitioned else sla_stage.submit(*sla_args)
     previous = _previous_metrics(cfg, per, publish)
     if "usage" in checked:
         rules = {tool: rule.model_dump() for tool, rule in cfg.adoption.activity.items()}
-        adoption_future = adoption_task.submit(
-            checked["usage"], period=per, timezone=cfg.timezone, licences=checked.get("licences"),
+        adoption_args = dict(
+            period=per, timezone=cfg.timezone, licences=checked.get("licences"),
             assignments=checked.get("assignments"), directory=checked.get("directory"),
             min_group_size=cfg.adoption.min_group_size, activity_rules=rules, previous_metrics=previous,
             currency=cfg.currency, zombie_days=cfg.adoption.zombie_days,
         )
+        adoption_future = (_adoption_partitioned(checked["usage"], **adoption_args) if partitioned
+                           else adoption_task.submit(checked["usage"], **adoption_args))
     sla_result, policy = sla_future.result() if sla_future else (None, None)
     adoption_result = adoption_future.result() if adoption_future else None
 

@@ -328,14 +328,15 @@ class SlaPlan:
 
 
 def plan_sla(tickets: pd.DataFrame, events: pd.DataFrame | None, policy: Policy, *,
-             min_tickets: int = SLA_MIN_TICKETS, source: str = "tickets") -> SlaPlan:
+             min_tickets: int | None = None, source: str = "tickets") -> SlaPlan:
     """Split tickets by month of creation (policy timezone) and events with their ticket; the file is checked
     whole first, so refusals are those of `compute_sla` on the whole file."""
     check_tickets(tickets, source)
     ids = pd.Index(tickets["ticket_id"].astype("string"))
     month = _creation_month(tickets["created_at"], policy.timezone)
     months, of_row = np.unique(month, return_inverse=True)
-    groups = _group_months(np.bincount(of_row, minlength=len(months)), max(1, min_tickets))
+    least = SLA_MIN_TICKETS if min_tickets is None else min_tickets
+    groups = _group_months(np.bincount(of_row, minlength=len(months)), max(1, least))
     part_of_row = groups[of_row] if len(months) else np.zeros(0, np.int64)
     n_parts = int(groups.max()) + 1 if len(months) else 1
 
