@@ -115,7 +115,6 @@ class AuditConfig(_Strict):
     findings: FindingThresholds = Field(default_factory=FindingThresholds)
     publish: PublishSettings = Field(default_factory=PublishSettings)
     pseudonymisation: PseudonymSettings = Field(default_factory=PseudonymSettings)
-    previous_recommendations: str | None = None  # optional: the action plan agreed at the last audit (YAML)
 
     # where the file was read from; relative paths resolve against it
     base_dir: Path = Field(default=Path("."), exclude=True)
