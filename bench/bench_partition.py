@@ -42,14 +42,21 @@ WORKERS = 2
 POLICY = {
     "timezone": TZ,
     "calendars": {
-        "office": {"hours": {d: ["09:00-12:30", "13:30-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
-                   "holidays": {"country": "FR"}},
+        "office": {
+            "hours": {d: ["09:00-12:30", "13:30-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+            "holidays": {"country": "FR"},
+        },
         "always": "24x7",
     },
     "statuses": {"pause": ["pending"], "stop": ["resolved", "closed"], "cancel": ["cancelled"]},
     "goals": [
-        {"name": "critical", "match": {"priority": "P1"}, "calendar": "always", "first_response": "30m",
-         "resolution": "4h"},
+        {
+            "name": "critical",
+            "match": {"priority": "P1"},
+            "calendar": "always",
+            "first_response": "30m",
+            "resolution": "4h",
+        },
         {"name": "finance", "match": {"department": ["Finance"]}, "calendar": "office", "resolution": "7d"},
         {"name": "default", "match": {}, "calendar": "office", "first_response": "4h", "resolution": "3d"},
     ],
@@ -62,33 +69,55 @@ def tickets_and_events(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataF
     created = int(datetime(2026, 6, 1).timestamp()) + rng.integers(0, 122 * 86400, n)
     gaps = rng.exponential(86400, (n, 5)).astype(np.int64)
     times = created[:, None] + np.cumsum(gaps, axis=1)
-    statuses = np.array(["open", "pending", "open", "resolved", "open"])  # the last one reopens a fifth of them
+    # the last one reopens a fifth of them
+    statuses = np.array(["open", "pending", "open", "resolved", "open"])
     keep = np.ones((n, 5), bool)
     keep[:, 4] = rng.random(n) < 0.2
     keep &= (rng.random(n) < 0.9)[:, None]  # a tenth have no history
     ids = np.char.add("T", np.arange(n).astype(str))
-    events = pd.DataFrame({
-        "ticket_id": pd.array(np.repeat(ids[:, None], 5, axis=1)[keep], dtype="string"),
-        "at": pd.to_datetime(times[keep], unit="s", utc=True),
-        "status": pd.array(np.broadcast_to(statuses, (n, 5))[keep], dtype="string"),
-    })
-    ghosts = pd.DataFrame({"ticket_id": pd.array(["X1", "X2", "X3"], dtype="string"),
-                           "at": pd.to_datetime([created[0]] * 3, unit="s", utc=True),
-                           "status": pd.array(["open"] * 3, dtype="string")})
+    events = pd.DataFrame(
+        {
+            "ticket_id": pd.array(np.repeat(ids[:, None], 5, axis=1)[keep], dtype="string"),
+            "at": pd.to_datetime(times[keep], unit="s", utc=True),
+            "status": pd.array(np.broadcast_to(statuses, (n, 5))[keep], dtype="string"),
+        }
+    )
+    ghosts = pd.DataFrame(
+        {
+            "ticket_id": pd.array(["X1", "X2", "X3"], dtype="string"),
+            "at": pd.to_datetime([created[0]] * 3, unit="s", utc=True),
+            "status": pd.array(["open"] * 3, dtype="string"),
+        }
+    )
     events = pd.concat([events, ghosts], ignore_index=True)
     has_history = keep[:, 0]
-    status = np.where(keep[:, 4], "open", np.where(has_history, "resolved",
-                      rng.choice(np.array(["resolved", "closed", "open", "pending", "cancelled"]), n)))
+    status = np.where(
+        keep[:, 4],
+        "open",
+        np.where(
+            has_history,
+            "resolved",
+            rng.choice(np.array(["resolved", "closed", "open", "pending", "cancelled"]), n),
+        ),
+    )
     done = np.isin(status, ["resolved", "closed"])
-    tickets = pd.DataFrame({
-        "ticket_id": pd.array(ids, dtype="string"),
-        "created_at": pd.to_datetime(created, unit="s", utc=True),
-        "status": pd.array(status, dtype="string"),
-        "priority": pd.array(rng.choice(np.array(["P1", "P2", "P3", "P4", None], dtype=object), n), dtype="string"),
-        "department": pd.array(rng.choice(np.array(["Finance", "Sales", "HR", "IT", "Operations"]), n), dtype="string"),
-        "category": pd.array(rng.choice(np.array(["hardware", "software", "access"]), n), dtype="string"),
-        "resolved_at": pd.Series(pd.to_datetime(times[:, 3], unit="s", utc=True)).where(done & (rng.random(n) < 0.95)),
-    })
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": pd.array(ids, dtype="string"),
+            "created_at": pd.to_datetime(created, unit="s", utc=True),
+            "status": pd.array(status, dtype="string"),
+            "priority": pd.array(
+                rng.choice(np.array(["P1", "P2", "P3", "P4", None], dtype=object), n), dtype="string"
+            ),
+            "department": pd.array(
+                rng.choice(np.array(["Finance", "Sales", "HR", "IT", "Operations"]), n), dtype="string"
+            ),
+            "category": pd.array(rng.choice(np.array(["hardware", "software", "access"]), n), dtype="string"),
+            "resolved_at": pd.Series(pd.to_datetime(times[:, 3], unit="s", utc=True)).where(
+                done & (rng.random(n) < 0.95)
+            ),
+        }
+    )
     return tickets, events
 
 
@@ -99,24 +128,39 @@ def usage_and_references(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     home = rng.integers(0, N_DEPTS, N_USERS)
     user = rng.zipf(1.3, n) % N_USERS
     tool = rng.choice(len(TOOLS), n, p=np.linspace(2, 1, len(TOOLS)) / np.linspace(2, 1, len(TOOLS)).sum())
-    dept = np.where(rng.random(n) < 0.9, home[user], rng.integers(0, N_DEPTS, n))  # logs disagree now and then
+    # the logs disagree with the user's own department now and then
+    dept = np.where(rng.random(n) < 0.9, home[user], rng.integers(0, N_DEPTS, n))
     start = int(pd.Timestamp("2026-04-01", tz=TZ).timestamp())
-    usage = pd.DataFrame({
-        "tool": pd.array(np.array(TOOLS, dtype=object)[tool], dtype="string"),
-        "user": pd.array(users[user], dtype="string"),
-        "at": pd.to_datetime(start + rng.integers(0, 183 * 86400, n), unit="s", utc=True),
-        "action": pd.array(rng.choice(np.array(["view", "edit", "send", "mail_receive"], dtype=object), n), dtype="string"),
-        "count": pd.array(rng.integers(0, 6, n), dtype="Int64"),
-        "department": pd.array(np.where(rng.random(n) < 0.97, depts[dept], None), dtype="string"),
-    })
-    licences = pd.DataFrame({"tool": ["CRM", "teams", "outlook", "onedrive", "erp", "zoom", "visio"],
-                             "seats": [1500, 4000, 4500, 4000, 900, 800, 100],
-                             "cost_per_seat_month": [65.0, 5.0, 4.0, 3.0, 120.0, 14.0, 12.0],
-                             "currency": ["EUR"] * 7})
+    usage = pd.DataFrame(
+        {
+            "tool": pd.array(np.array(TOOLS, dtype=object)[tool], dtype="string"),
+            "user": pd.array(users[user], dtype="string"),
+            "at": pd.to_datetime(start + rng.integers(0, 183 * 86400, n), unit="s", utc=True),
+            "action": pd.array(
+                rng.choice(np.array(["view", "edit", "send", "mail_receive"], dtype=object), n),
+                dtype="string",
+            ),
+            "count": pd.array(rng.integers(0, 6, n), dtype="Int64"),
+            "department": pd.array(np.where(rng.random(n) < 0.97, depts[dept], None), dtype="string"),
+        }
+    )
+    licences = pd.DataFrame(
+        {
+            "tool": ["CRM", "teams", "outlook", "onedrive", "erp", "zoom", "visio"],
+            "seats": [1500, 4000, 4500, 4000, 900, 800, 100],
+            "cost_per_seat_month": [65.0, 5.0, 4.0, 3.0, 120.0, 14.0, 12.0],
+            "currency": ["EUR"] * 7,
+        }
+    )
     held = rng.choice(N_USERS, 1800, replace=False)
-    assignments = pd.DataFrame({"tool": ["crm"] * 1400 + ["visio"] * 80 + ["erp"] * 320,
-                                "user": users[held[:1400]].tolist() + users[held[1400:1480]].tolist()
-                                + users[held[1480:]].tolist()})
+    assignments = pd.DataFrame(
+        {
+            "tool": ["crm"] * 1400 + ["visio"] * 80 + ["erp"] * 320,
+            "user": users[held[:1400]].tolist()
+            + users[held[1400:1480]].tolist()
+            + users[held[1480:]].tolist(),
+        }
+    )
     directory = pd.DataFrame({"user": users[: N_USERS // 2], "department": depts[home[: N_USERS // 2]]})
     return {"usage": usage, "licences": licences, "assignments": assignments, "directory": directory}
 
@@ -139,9 +183,16 @@ def single_process(tickets, events, data, policy, period):
     t0 = time.perf_counter()
     sla = compute_sla(tickets, events, policy, period)
     t1 = time.perf_counter()
-    adoption = compute_adoption(data["usage"], period=period, timezone=TZ, licences=data["licences"],
-                                assignments=data["assignments"], directory=data["directory"], activity_rules=RULES,
-                                currency="EUR")
+    adoption = compute_adoption(
+        data["usage"],
+        period=period,
+        timezone=TZ,
+        licences=data["licences"],
+        assignments=data["assignments"],
+        directory=data["directory"],
+        activity_rules=RULES,
+        currency="EUR",
+    )
     t2 = time.perf_counter()
     return sla, adoption, {"sla": t1 - t0, "adoption": t2 - t1, "total": t2 - t0}
 
@@ -169,15 +220,28 @@ def partitioned(tickets, events, data, period):
     held = _Inputs(tickets=tickets, events=events, **data)
     del tickets, events, data
 
-    @flow(name="bench-partition", task_runner=DaskTaskRunner(
-        cluster_kwargs={"n_workers": WORKERS, "threads_per_worker": 1, "processes": True}))
+    @flow(
+        name="bench-partition",
+        task_runner=DaskTaskRunner(
+            cluster_kwargs={"n_workers": WORKERS, "threads_per_worker": 1, "processes": True}
+        ),
+    )
     def stages():
         marks["start"] = time.perf_counter()
         sla_future = audit_flow._sla_partitioned(held.tickets, held.events, POLICY, TZ, period, "", 0.8)
         adoption_future = audit_flow._adoption_partitioned(
-            held.usage, period=period, timezone=TZ, licences=held.licences, assignments=held.assignments,
-            directory=held.directory, currency="EUR", min_group_size=5, activity_rules=RULES,
-            previous_metrics=None, zombie_days=90)
+            held.usage,
+            period=period,
+            timezone=TZ,
+            licences=held.licences,
+            assignments=held.assignments,
+            directory=held.directory,
+            currency="EUR",
+            min_group_size=5,
+            activity_rules=RULES,
+            previous_metrics=None,
+            zombie_days=90,
+        )
         marks["submitted"] = time.perf_counter()
         sla, _ = sla_future.result()
         adoption = adoption_future.result()
@@ -188,8 +252,11 @@ def partitioned(tickets, events, data, period):
     state = stages(return_state=True)
     total = time.perf_counter() - t0
     sla, adoption = state.result()
-    figures = {"stages": marks["end"] - marks["start"], "plans": marks["submitted"] - marks["start"],
-               "with_start_up": total}
+    figures = {
+        "stages": marks["end"] - marks["start"],
+        "plans": marks["submitted"] - marks["start"],
+        "with_start_up": total,
+    }
     return sla, adoption, figures | _task_times(state.state_details.flow_run_id)
 
 
@@ -206,16 +273,20 @@ def _task_times(flow_run_id) -> dict[str, float]:
     begin = min(r.start_time for r in plans)
     first = min(r.start_time for r in remote)
     last = max(r.start_time + r.total_run_time for r in remote)
-    return {"tasks": len(remote), "first_part_after": (first - begin).total_seconds(),
-            "task_time": sum(r.total_run_time.total_seconds() for r in remote),
-            "busy": (last - first).total_seconds()}
+    return {
+        "tasks": len(remote),
+        "first_part_after": (first - begin).total_seconds(),
+        "task_time": sum(r.total_run_time.total_seconds() for r in remote),
+        "busy": (last - first).total_seconds(),
+    }
 
 
 def main() -> int:
     import logging
     import warnings
 
-    warnings.filterwarnings("ignore", message="Sending large graph")  # the parts are the graph's data, by design
+    # the parts are the graph's data, by design
+    warnings.filterwarnings("ignore", message="Sending large graph")
     logging.getLogger("distributed").setLevel(logging.ERROR)
     os.environ.setdefault("AUDITBRIDGE_HOME", str(OUT / "state"))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
@@ -232,32 +303,49 @@ def main() -> int:
     t0 = time.perf_counter()
     tickets, events = tickets_and_events(rng)
     data = usage_and_references(rng)
-    print(f"data: {len(tickets):,} tickets, {len(events):,} status changes, {len(data['usage']):,} usage events, "
-          f"{len(TOOLS)} tools, {N_USERS:,} users (generated in {time.perf_counter() - t0:.1f} s)")
+    print(
+        f"data: {len(tickets):,} tickets, {len(events):,} status changes, {len(data['usage']):,} usage events, "
+        f"{len(TOOLS)} tools, {N_USERS:,} users (generated in {time.perf_counter() - t0:.1f} s)"
+    )
 
     sla1, adoption1, single = single_process(tickets, events, data, load_policy(POLICY), period)
     sla2, adoption2, split = partitioned(tickets, events, data, period)
-    print(f"single process:            {single['total']:6.2f} s (SLA {single['sla']:.2f} s, adoption {single['adoption']:.2f} s)")
-    print(f"partitioned, {WORKERS} Dask workers: {split['stages']:6.2f} s (plans in the flow {split['plans']:.2f} s; "
-          f"{split['with_start_up']:.2f} s with the flow's and the cluster's start-up)")
-    print(f"  {split['tasks']} tasks on the workers (parts and merges): {split['task_time']:.2f} s of task time; the "
-          f"first started {split['first_part_after']:.2f} s after the plans began (worker processes loading the "
-          f"code); first start to merged results {split['busy']:.2f} s")
-    print(f"ratio partitioned / single: {split['stages'] / single['total']:.2f} "
-          f"({split['with_start_up'] / single['total']:.2f} with start-up; "
-          f"{split['busy'] / single['total']:.2f} once the workers run)")
-    print(f"figures: SLA {sla1.summary['tickets_in_scope']:,} tickets in scope, resolution compliance "
-          f"{sla1.summary['overall']['resolution']['compliance_pct']} %; adoption {len(adoption1.tools)} rows, "
-          f"{adoption1.summary['totals']['active_users']:,} active people, idle cost "
-          f"{adoption1.summary['totals']['idle_cost']:,.2f} {adoption1.summary['totals']['currency']}")
+    print(
+        f"single process:            {single['total']:6.2f} s (SLA {single['sla']:.2f} s, adoption {single['adoption']:.2f} s)"
+    )
+    print(
+        f"partitioned, {WORKERS} Dask workers: {split['stages']:6.2f} s (plans in the flow {split['plans']:.2f} s; "
+        f"{split['with_start_up']:.2f} s with the flow's and the cluster's start-up)"
+    )
+    print(
+        f"  {split['tasks']} tasks on the workers (parts and merges): {split['task_time']:.2f} s of task time; the "
+        f"first started {split['first_part_after']:.2f} s after the plans began (worker processes loading the "
+        f"code); first start to merged results {split['busy']:.2f} s"
+    )
+    print(
+        f"ratio partitioned / single: {split['stages'] / single['total']:.2f} "
+        f"({split['with_start_up'] / single['total']:.2f} with start-up; "
+        f"{split['busy'] / single['total']:.2f} once the workers run)"
+    )
+    print(
+        f"figures: SLA {sla1.summary['tickets_in_scope']:,} tickets in scope, resolution compliance "
+        f"{sla1.summary['overall']['resolution']['compliance_pct']} %; adoption {len(adoption1.tools)} rows, "
+        f"{adoption1.summary['totals']['active_users']:,} active people, idle cost "
+        f"{adoption1.summary['totals']['idle_cost']:,.2f} {adoption1.summary['totals']['currency']}"
+    )
 
     problems = []
-    for name, one, two in (("SLA summary", sla1.summary, sla2.summary),
-                           ("adoption summary", adoption1.summary, adoption2.summary)):
+    for name, one, two in (
+        ("SLA summary", sla1.summary, sla2.summary),
+        ("adoption summary", adoption1.summary, adoption2.summary),
+    ):
         if json.dumps(rounded(one), sort_keys=True) != json.dumps(rounded(two), sort_keys=True):
             differing = sorted(k for k in set(one) | set(two) if rounded(one.get(k)) != rounded(two.get(k)))
             problems.append(f"{name} differs on {', '.join(differing)}")
-    for name, one, two in (("adoption rows", adoption1.tools, adoption2.tools), ("SLA tickets", sla1.tickets, sla2.tickets)):
+    for name, one, two in (
+        ("adoption rows", adoption1.tools, adoption2.tools),
+        ("SLA tickets", sla1.tickets, sla2.tickets),
+    ):
         try:
             pd.testing.assert_frame_equal(one, two)
         except AssertionError as exc:
@@ -265,7 +353,9 @@ def main() -> int:
     for p in problems:
         print(f"TARGET MISSED: {p}")
     if not problems:
-        print("target met: identical figures (summaries equal to 9 digits, per-tool and per-ticket rows equal)")
+        print(
+            "target met: identical figures (summaries equal to 9 digits, per-tool and per-ticket rows equal)"
+        )
     return 1 if problems else 0
 
 

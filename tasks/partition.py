@@ -52,8 +52,20 @@ from tasks.sla.policy import Policy
 SLA_MIN_TICKETS = 20_000  # below this, a month joins the next one in the same part (a task has a fixed cost)
 
 # summary keys that `build_summary` writes itself; any other key is one of the engine's `extra` figures
-_BUILT = {"period", "previous_period", "timezone", "currency", "min_group_size", "totals", "tools", "departments",
-          "monthly", "tools_without_licence", "licences_without_usage", "change_source"}
+_BUILT = {
+    "period",
+    "previous_period",
+    "timezone",
+    "currency",
+    "min_group_size",
+    "totals",
+    "tools",
+    "departments",
+    "monthly",
+    "tools_without_licence",
+    "licences_without_usage",
+    "change_source",
+}
 _GLOBAL_EXTRA = ("usage_rows", "department_source")  # computed once on the whole input, not taken from a part
 
 
@@ -89,7 +101,8 @@ class AdoptionPlan:
 class AdoptionPartResult:
     key: str
     result: AdoptionResult
-    active: np.ndarray = field(repr=False)  # codes (in the shared user categories) of users active in the period
+    # codes (in the shared user categories) of the users active in the period
+    active: np.ndarray = field(repr=False)
 
 
 def plan_adoption(
@@ -108,8 +121,11 @@ def plan_adoption(
     if assignments is not None and not assignments.empty:  # refuses unreadable dates with the file's rows
         holders(assignments, at=period.bounds(timezone)[1], period_end=period.end, directory=directory)
     cat_keys = np.array([tool_key(t) for t in data.tools], dtype=object)
-    assigned_keys = set() if assignments is None or assignments.empty else {
-        tool_key(t) for t in assignments["tool"].dropna().unique()}
+    assigned_keys = (
+        set()
+        if assignments is None or assignments.empty
+        else {tool_key(t) for t in assignments["tool"].dropna().unique()}
+    )
     keys = sorted(set(cat_keys.tolist()) | set(lic.seats) | assigned_keys)
     key_of_cat = np.searchsorted(np.array(keys, dtype=object), cat_keys).astype(np.int64)
     row_key = key_of_cat[data.tool] if data.rows else np.zeros(0, np.int64)
@@ -122,7 +138,7 @@ def plan_adoption(
 
     parts = []
     for k, key in enumerate(keys):
-        rows = order[bounds[k]: bounds[k + 1]]  # ascending: the file order within the tool
+        rows = order[bounds[k] : bounds[k + 1]]  # ascending: the file order within the tool
         cats = np.flatnonzero(key_of_cat == k)
         names = data.tools[cats] if cats.size else np.array([lic.display.get(key, key)], dtype=object)
         local = np.full(len(data.tools), -1, np.int32)
@@ -131,8 +147,12 @@ def plan_adoption(
         parts.append(AdoptionPart(key, part, _rows_of_tool(licences, key), _rows_of_tool(assignments, key)))
     if not keys:  # nothing at all: one part, the whole (empty) input
         keys, parts = [""], [AdoptionPart("", data, licences, assignments)]
-    meta = AdoptionMeta(keys=keys, currency=currency or lic_currency(lic), usage_rows=data.rows,
-                        department_source=_department_source(data, best, assignments, directory))
+    meta = AdoptionMeta(
+        keys=keys,
+        currency=currency or lic_currency(lic),
+        usage_rows=data.rows,
+        department_source=_department_source(data, best, assignments, directory),
+    )
     return AdoptionPlan(parts, meta, _with_usage_departments(directory, data, best))
 
 
@@ -150,9 +170,17 @@ def compute_adoption_part(
 ) -> AdoptionPartResult:
     """The engine on one tool's part, and who was active on it (for the distinct count across tools)."""
     result = compute_adoption(
-        part.usage, licences=part.licences, assignments=part.assignments, directory=directory, period=period,
-        timezone=timezone, min_group_size=min_group_size, activity_rules=activity_rules,
-        previous_metrics=previous_metrics, currency=currency, zombie_days=zombie_days,
+        part.usage,
+        licences=part.licences,
+        assignments=part.assignments,
+        directory=directory,
+        period=period,
+        timezone=timezone,
+        min_group_size=min_group_size,
+        activity_rules=activity_rules,
+        previous_metrics=previous_metrics,
+        currency=currency,
+        zombie_days=zombie_days,
     )
     return AdoptionPartResult(part.key, result, active_users(part.usage, period, activity_rules))
 
@@ -171,7 +199,9 @@ def active_users(data: UsageArrays, period: Period, activity_rules: Mapping | No
     return np.unique(data.user[counted])
 
 
-def merge_adoption(results: list[AdoptionPartResult], meta: AdoptionMeta, *, period: Period) -> AdoptionResult:
+def merge_adoption(
+    results: list[AdoptionPartResult], meta: AdoptionMeta, *, period: Period
+) -> AdoptionResult:
     """The parts' rows and summaries as the single run writes them (see the module docstring)."""
     if not results:
         raise ValueError("no adoption part to merge")
@@ -181,32 +211,52 @@ def merge_adoption(results: list[AdoptionPartResult], meta: AdoptionMeta, *, per
         head = r.result.tools[r.result.tools["department"].isna()]
         engine_count = int(head["active_users"].sum())
         if len(head) > 1 or engine_count != len(r.active):
-            raise RuntimeError(f"adoption part {r.key!r}: {len(r.active)} active users counted apart, "
-                               f"{engine_count} by the engine over {len(head)} tool(s): the partitioned run would differ")
+            raise RuntimeError(
+                f"adoption part {r.key!r}: {len(r.active)} active users counted apart, "
+                f"{engine_count} by the engine over {len(head)} tool(s): the partitioned run would differ"
+            )
     template = results[0].result.summary
     extra_keys = [k for k in template if k not in _BUILT]
-    for name in ["period", "previous_period", "timezone", "currency", "min_group_size", "change_source", *extra_keys]:
+    for name in [
+        "period",
+        "previous_period",
+        "timezone",
+        "currency",
+        "min_group_size",
+        "change_source",
+        *extra_keys,
+    ]:
         if name in _GLOBAL_EXTRA:
             continue
         for r in results[1:]:
             if r.result.summary.get(name) != template.get(name):
-                raise RuntimeError(f"adoption parts disagree on {name!r} ({template.get(name)!r} for {results[0].key!r}, "
-                                   f"{r.result.summary.get(name)!r} for {r.key!r}): the partitioned run would differ")
+                raise RuntimeError(
+                    f"adoption parts disagree on {name!r} ({template.get(name)!r} for {results[0].key!r}, "
+                    f"{r.result.summary.get(name)!r} for {r.key!r}): the partitioned run would differ"
+                )
 
     from tasks.adoption.summary import build_summary
 
     # rows: tools in display-name order (each part is one tool, its rows already in the engine's order)
-    by_name = sorted(results, key=lambda r: str(r.result.tools["tool"].iloc[0]) if len(r.result.tools) else "")
+    by_name = sorted(
+        results, key=lambda r: str(r.result.tools["tool"].iloc[0]) if len(r.result.tools) else ""
+    )
     tools = pd.concat([r.result.tools for r in by_name], ignore_index=True)
     monthly = sorted((m for r in results for m in r.result.summary["monthly"]), key=lambda m: m["month"])
     extra = {k: template[k] for k in extra_keys}
     extra.update(usage_rows=meta.usage_rows, department_source=meta.department_source)
     summary = build_summary(
-        tools, period=period, previous=period.previous() if template["previous_period"] else None,
-        timezone=template["timezone"], currency=template["currency"], min_group_size=template["min_group_size"],
-        monthly=monthly, tools_without_licence=[t for r in results for t in r.result.summary["tools_without_licence"]],
+        tools,
+        period=period,
+        previous=period.previous() if template["previous_period"] else None,
+        timezone=template["timezone"],
+        currency=template["currency"],
+        min_group_size=template["min_group_size"],
+        monthly=monthly,
+        tools_without_licence=[t for r in results for t in r.result.summary["tools_without_licence"]],
         active_total=int(np.unique(np.concatenate([r.active for r in results])).size),
-        change_source=template["change_source"], extra=extra,
+        change_source=template["change_source"],
+        extra=extra,
     )
     return AdoptionResult(tools=tools, summary=summary)
 
@@ -226,7 +276,9 @@ def _usage_departments(data: UsageArrays) -> np.ndarray:
         return best
     has = data.department >= 0
     n_dep = len(data.departments)
-    pairs, counts = np.unique(data.user[has].astype(np.int64) * n_dep + data.department[has], return_counts=True)
+    pairs, counts = np.unique(
+        data.user[has].astype(np.int64) * n_dep + data.department[has], return_counts=True
+    )
     user, dept = pairs // n_dep, pairs % n_dep
     order = np.lexsort((dept, -counts, user))  # per user: most rows first, then the first department code
     first = order[np.r_[True, user[order][1:] != user[order][:-1]]] if order.size else order
@@ -248,24 +300,43 @@ def _day_markers(day: np.ndarray, period: Period) -> np.ndarray:
     return np.array(sorted(picks), dtype=np.int64)
 
 
-def _take(data: UsageArrays, rows: np.ndarray, markers: np.ndarray, *, tools: np.ndarray, tool: np.ndarray,
-          count: np.ndarray) -> UsageArrays:
+def _take(
+    data: UsageArrays,
+    rows: np.ndarray,
+    markers: np.ndarray,
+    *,
+    tools: np.ndarray,
+    tool: np.ndarray,
+    count: np.ndarray,
+) -> UsageArrays:
     """`rows` of `data` with the part's tool codes, plus the marker rows: first tool, count 0, no action. User and
     action categories stay shared by every part; departments come from the plan's directory instead."""
     m = markers.size
 
     def cat(values: np.ndarray | None, marker: np.ndarray) -> np.ndarray | None:
-        return None if values is None else np.concatenate([values[rows], marker]).astype(values.dtype, copy=False)
+        return (
+            None
+            if values is None
+            else np.concatenate([values[rows], marker]).astype(values.dtype, copy=False)
+        )
 
     none = np.full(m, -1, np.int32)
     return UsageArrays(
-        tools=np.asarray(tools, dtype=object), tool=np.concatenate([tool, np.zeros(m, np.int32)]).astype(np.int32),
-        users=data.users, user=cat(data.user, data.user[markers]), day=cat(data.day, data.day[markers]),
-        count=cat(count, np.zeros(m)), actions=data.actions, action=cat(data.action, none), files=list(data.files),
+        tools=np.asarray(tools, dtype=object),
+        tool=np.concatenate([tool, np.zeros(m, np.int32)]).astype(np.int32),
+        users=data.users,
+        user=cat(data.user, data.user[markers]),
+        day=cat(data.day, data.day[markers]),
+        count=cat(count, np.zeros(m)),
+        actions=data.actions,
+        action=cat(data.action, none),
+        files=list(data.files),
     )
 
 
-def _with_usage_departments(directory: pd.DataFrame | None, data: UsageArrays, best: np.ndarray) -> pd.DataFrame | None:
+def _with_usage_departments(
+    directory: pd.DataFrame | None, data: UsageArrays, best: np.ndarray
+) -> pd.DataFrame | None:
     """The directory plus one row (user, department) for each user whose department only the usage gives.
 
     Appended rows come last, so they also win over a directory row of the same user with an empty department,
@@ -279,12 +350,15 @@ def _with_usage_departments(directory: pd.DataFrame | None, data: UsageArrays, b
     new = ~users.isin(known.index)
     if not new.any():
         return directory
-    rows = pd.DataFrame({"user": users[new], "department": pd.array(data.departments[best[has]][new], dtype="string")})
+    rows = pd.DataFrame(
+        {"user": users[new], "department": pd.array(data.departments[best[has]][new], dtype="string")}
+    )
     return rows if directory is None else pd.concat([directory, rows], ignore_index=True)
 
 
-def _department_source(data: UsageArrays, best: np.ndarray, assignments: pd.DataFrame | None,
-                       directory: pd.DataFrame | None) -> dict[str, int]:
+def _department_source(
+    data: UsageArrays, best: np.ndarray, assignments: pd.DataFrame | None, directory: pd.DataFrame | None
+) -> dict[str, int]:
     """Where users' departments come from, over every user of the whole input (as the engine counts them)."""
     users = data.users.astype(object)
     if assignments is not None and not assignments.empty:
@@ -297,8 +371,11 @@ def _department_source(data: UsageArrays, best: np.ndarray, assignments: pd.Data
     from_dir = np.zeros(len(users), dtype=bool)
     if len(known):
         from_dir = pd.Index(known.index).get_indexer(pd.Index(users)) >= 0
-    return {"directory": int(from_dir.sum()), "usage": int((from_usage & ~from_dir).sum()),
-            "unknown": int((~from_usage & ~from_dir).sum())}
+    return {
+        "directory": int(from_dir.sum()),
+        "usage": int((from_usage & ~from_dir).sum()),
+        "unknown": int((~from_usage & ~from_dir).sum()),
+    }
 
 
 # ---- SLA --------------------------------------------------------------------------------------------------------
@@ -327,8 +404,14 @@ class SlaPlan:
     meta: SlaMeta
 
 
-def plan_sla(tickets: pd.DataFrame, events: pd.DataFrame | None, policy: Policy, *,
-             min_tickets: int | None = None, source: str = "tickets") -> SlaPlan:
+def plan_sla(
+    tickets: pd.DataFrame,
+    events: pd.DataFrame | None,
+    policy: Policy,
+    *,
+    min_tickets: int | None = None,
+    source: str = "tickets",
+) -> SlaPlan:
     """Split tickets by month of creation (policy timezone) and events with their ticket; the file is checked
     whole first, so refusals are those of `compute_sla` on the whole file."""
     check_tickets(tickets, source)
@@ -355,20 +438,39 @@ def plan_sla(tickets: pd.DataFrame, events: pd.DataFrame | None, policy: Policy,
         label = _month_label(in_group)
         part_events = None if events is None else events.loc[part_of_event == g]
         parts.append(SlaPart(label, tickets.loc[part_of_row == g] if len(tickets) else tickets, part_events))
-    meta = SlaMeta(header=tickets.iloc[:0], ticket_ids=ids, events_available=events is not None,
-                   events_unmatched=unmatched)
+    meta = SlaMeta(
+        header=tickets.iloc[:0],
+        ticket_ids=ids,
+        events_available=events is not None,
+        events_unmatched=unmatched,
+    )
     return SlaPlan(parts, meta)
 
 
-def compute_sla_part(part: SlaPart, policy: Policy, period: Period, as_of: Any = None, *,
-                     at_risk_share: float = 0.8, source: str = "tickets") -> pd.DataFrame:
+def compute_sla_part(
+    part: SlaPart,
+    policy: Policy,
+    period: Period,
+    as_of: Any = None,
+    *,
+    at_risk_share: float = 0.8,
+    source: str = "tickets",
+) -> pd.DataFrame:
     """The per-ticket frame of `compute_sla` on one part (its tickets in scope)."""
-    return compute_sla(part.tickets, part.events, policy, period, as_of, at_risk_share=at_risk_share,
-                       source=source).tickets
+    return compute_sla(
+        part.tickets, part.events, policy, period, as_of, at_risk_share=at_risk_share, source=source
+    ).tickets
 
 
-def merge_sla(frames: list[pd.DataFrame], meta: SlaMeta, policy: Policy, period: Period, as_of: Any = None, *,
-              at_risk_share: float = 0.8) -> SlaResult:
+def merge_sla(
+    frames: list[pd.DataFrame],
+    meta: SlaMeta,
+    policy: Policy,
+    period: Period,
+    as_of: Any = None,
+    *,
+    at_risk_share: float = 0.8,
+) -> SlaResult:
     """Per-ticket frames back in file order, and the summary built once on all of them."""
     if not frames:
         raise ValueError("no SLA part to merge")
@@ -376,9 +478,16 @@ def merge_sla(frames: list[pd.DataFrame], meta: SlaMeta, policy: Policy, period:
     merged = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0]
     pos = meta.ticket_ids.get_indexer(merged["ticket_id"].astype("string"))
     merged = merged.iloc[np.argsort(pos, kind="stable")].reset_index(drop=True)
-    summary = summarise_tickets(merged, tickets=meta.header, policy=policy, period=period, as_of=as_of,
-                                events_available=meta.events_available, at_risk_share=at_risk_share,
-                                events_unmatched=meta.events_unmatched)
+    summary = summarise_tickets(
+        merged,
+        tickets=meta.header,
+        policy=policy,
+        period=period,
+        as_of=as_of,
+        events_available=meta.events_available,
+        at_risk_share=at_risk_share,
+        events_unmatched=meta.events_unmatched,
+    )
     return SlaResult(merged, summary)
 
 
@@ -388,8 +497,9 @@ def _creation_month(created: pd.Series, timezone: str) -> np.ndarray:
         created = pd.to_datetime(created, utc=True, errors="coerce", format="ISO8601")
     if not isinstance(created.dtype, pd.DatetimeTZDtype):
         created = created.dt.tz_localize("UTC")
-    local = created.fillna(pd.Timestamp(0, tz="UTC")).dt.tz_convert(timezone)  # unreadable: epoch 0, as the engine
-    return (local.dt.year.to_numpy(dtype=np.int64) * 12 + local.dt.month.to_numpy(dtype=np.int64) - 1)
+    # an unreadable instant is epoch 0, as in the engine
+    local = created.fillna(pd.Timestamp(0, tz="UTC")).dt.tz_convert(timezone)
+    return local.dt.year.to_numpy(dtype=np.int64) * 12 + local.dt.month.to_numpy(dtype=np.int64) - 1
 
 
 def _group_months(sizes: np.ndarray, min_tickets: int) -> np.ndarray:

@@ -42,7 +42,14 @@ def usage_frame() -> pd.DataFrame:
         ("Teams", "alice", "2026-07-01T09:00", "chat", 1, "IT"),
         ("teams ", "frank", "2026-07-10T09:00", "chat", 1, "IT"),
         ("teams", "gina", "2026-07-11T09:00", "chat", 1, "IT"),
-        ("teams", "alice", "2026-07-20T09:00", "chat", 0, None),  # count 0: not activity (counts for departments)
+        (
+            "teams",
+            "alice",
+            "2026-07-20T09:00",
+            "chat",
+            0,
+            None,
+        ),  # count 0: not activity (counts for departments)
         ("teams", "bob", "2026-07-21T09:00", "mention_received", 1, "Sales"),  # excluded action: not activity
     ]
     frame = pd.DataFrame(rows, columns=["tool", "user", "at", "action", "count", "department"])
@@ -54,8 +61,14 @@ def usage_frame() -> pd.DataFrame:
 
 
 def licences_frame() -> pd.DataFrame:
-    return pd.DataFrame({"tool": ["CRM", "teams", "visio"], "seats": [10, 5, 3],
-                         "cost_per_seat_month": [20.0, 4.0, 10.0], "currency": ["EUR", "EUR", "EUR"]})
+    return pd.DataFrame(
+        {
+            "tool": ["CRM", "teams", "visio"],
+            "seats": [10, 5, 3],
+            "cost_per_seat_month": [20.0, 4.0, 10.0],
+            "currency": ["EUR", "EUR", "EUR"],
+        }
+    )
 
 
 def assignments_frame() -> pd.DataFrame:
@@ -70,17 +83,42 @@ INPUTS = {"licences": licences_frame, "assignments": assignments_frame, "directo
 
 
 def run_partitioned(usage, *, licences=None, assignments=None, directory=None, min_group_size=2, rules=RULES):
-    plan = plan_adoption(usage, period=PERIOD, timezone=TZ, licences=licences, assignments=assignments,
-                         directory=directory, currency="EUR")
-    results = [compute_adoption_part(part, period=PERIOD, timezone=TZ, currency=plan.meta.currency,
-                                     directory=plan.directory, min_group_size=min_group_size, activity_rules=rules)
-               for part in plan.parts]
+    plan = plan_adoption(
+        usage,
+        period=PERIOD,
+        timezone=TZ,
+        licences=licences,
+        assignments=assignments,
+        directory=directory,
+        currency="EUR",
+    )
+    results = [
+        compute_adoption_part(
+            part,
+            period=PERIOD,
+            timezone=TZ,
+            currency=plan.meta.currency,
+            directory=plan.directory,
+            min_group_size=min_group_size,
+            activity_rules=rules,
+        )
+        for part in plan.parts
+    ]
     return plan, results, merge_adoption(results, plan.meta, period=PERIOD)
 
 
 def run_single(usage, *, licences=None, assignments=None, directory=None, min_group_size=2, rules=RULES):
-    return compute_adoption(usage, licences=licences, assignments=assignments, directory=directory, period=PERIOD,
-                            timezone=TZ, min_group_size=min_group_size, activity_rules=rules, currency="EUR")
+    return compute_adoption(
+        usage,
+        licences=licences,
+        assignments=assignments,
+        directory=directory,
+        period=PERIOD,
+        timezone=TZ,
+        min_group_size=min_group_size,
+        activity_rules=rules,
+        currency="EUR",
+    )
 
 
 def assert_same(merged, single) -> None:
@@ -113,11 +151,13 @@ def test_merge_equals_single_run_and_hand_figures():
     assert rows.loc[("visio", "Sales"), "people"] == 2
     # lifecycle against June: crm new alice, carol, dan, hank; returning bob; dormant erin. Teams has no June row
     # but the usage has, so its figures exist: 3 new.
-    assert (rows.loc[("CRM", "-"), ["new_users", "returning_users", "dormant_users"]].tolist() == [4, 1, 1])
+    assert rows.loc[("CRM", "-"), ["new_users", "returning_users", "dormant_users"]].tolist() == [4, 1, 1]
     assert rows.loc[("teams", "-"), "new_users"] == 3
-    assert s["monthly"] == [{"tool": "CRM", "month": "2026-07", "active_users": 5},
-                            {"tool": "teams", "month": "2026-07", "active_users": 3},
-                            {"tool": "visio", "month": "2026-07", "active_users": 0}]
+    assert s["monthly"] == [
+        {"tool": "CRM", "month": "2026-07", "active_users": 5},
+        {"tool": "teams", "month": "2026-07", "active_users": 3},
+        {"tool": "visio", "month": "2026-07", "active_users": 0},
+    ]
     assert s["licences_without_usage"] == ["visio"]
     # 13 rows; users: alice, bob, carol, dan, erin, frank, gina, hank; frank in the directory, hank has no department
     assert s["usage_rows"] == 13
@@ -158,31 +198,84 @@ def test_random_usage_over_three_quarters_merges_exactly():
     users = np.array([f"u{i:03d}" for i in range(300)], dtype=object)
     depts = np.array(["d1", "d2", "d3", "d4", " ", None], dtype=object)
     start = pd.Timestamp("2026-01-01", tz="UTC").value // 10**9
-    usage = pd.DataFrame({
-        "tool": pd.array(tools[rng.integers(0, 8, n)], dtype="string"),
-        "user": pd.array(users[rng.zipf(1.4, n) % 300], dtype="string"),
-        "at": pd.to_datetime(start + rng.integers(0, 273 * 86400, n), unit="s", utc=True),
-        "action": pd.array(rng.choice(np.array(["view", "edit", "mail_receive"], dtype=object), n), dtype="string"),
-        "count": pd.array(rng.integers(0, 3, n), dtype="Int64"),
-        "department": pd.array(depts[rng.integers(0, 6, n)], dtype="string"),
-    })
-    licences = pd.DataFrame({"tool": ["crm", "Teams", "visio", "zoom"], "seats": [200, 250, 20, 40],
-                             "cost_per_seat_month": [30.0, 5.0, 12.0, 14.0], "currency": ["EUR", "EUR", "EUR", "USD"]})
-    assignments = pd.DataFrame({"tool": ["crm"] * 120 + ["visio"] * 15 + ["notion"] * 3,
-                                "user": list(users[:120]) + list(users[250:265]) + ["zz1", "u001", "u002"]})
+    usage = pd.DataFrame(
+        {
+            "tool": pd.array(tools[rng.integers(0, 8, n)], dtype="string"),
+            "user": pd.array(users[rng.zipf(1.4, n) % 300], dtype="string"),
+            "at": pd.to_datetime(start + rng.integers(0, 273 * 86400, n), unit="s", utc=True),
+            "action": pd.array(
+                rng.choice(np.array(["view", "edit", "mail_receive"], dtype=object), n), dtype="string"
+            ),
+            "count": pd.array(rng.integers(0, 3, n), dtype="Int64"),
+            "department": pd.array(depts[rng.integers(0, 6, n)], dtype="string"),
+        }
+    )
+    licences = pd.DataFrame(
+        {
+            "tool": ["crm", "Teams", "visio", "zoom"],
+            "seats": [200, 250, 20, 40],
+            "cost_per_seat_month": [30.0, 5.0, 12.0, 14.0],
+            "currency": ["EUR", "EUR", "EUR", "USD"],
+        }
+    )
+    assignments = pd.DataFrame(
+        {
+            "tool": ["crm"] * 120 + ["visio"] * 15 + ["notion"] * 3,
+            "user": list(users[:120]) + list(users[250:265]) + ["zz1", "u001", "u002"],
+        }
+    )
     directory = pd.DataFrame({"user": users[:100], "department": [f"d{i % 3}" for i in range(100)]})
-    kw = dict(licences=licences, assignments=assignments, directory=directory, min_group_size=5,
-              rules={"outlook": {"exclude_actions": ["mail_receive"]}})
+    kw = dict(
+        licences=licences,
+        assignments=assignments,
+        directory=directory,
+        min_group_size=5,
+        rules={"outlook": {"exclude_actions": ["mail_receive"]}},
+    )
     period = parse_period("2026-Q3")
-    plan = plan_adoption(usage, period=period, timezone=TZ, licences=licences, assignments=assignments,
-                         directory=directory, currency=None)
-    results = [compute_adoption_part(p, period=period, timezone=TZ, currency=plan.meta.currency,
-                                     directory=plan.directory, min_group_size=5, activity_rules=kw["rules"])
-               for p in plan.parts]
+    plan = plan_adoption(
+        usage,
+        period=period,
+        timezone=TZ,
+        licences=licences,
+        assignments=assignments,
+        directory=directory,
+        currency=None,
+    )
+    results = [
+        compute_adoption_part(
+            p,
+            period=period,
+            timezone=TZ,
+            currency=plan.meta.currency,
+            directory=plan.directory,
+            min_group_size=5,
+            activity_rules=kw["rules"],
+        )
+        for p in plan.parts
+    ]
     merged = merge_adoption(results, plan.meta, period=period)
-    single = compute_adoption(usage, licences=licences, assignments=assignments, directory=directory, period=period,
-                              timezone=TZ, min_group_size=5, activity_rules=kw["rules"])
-    assert [p.key for p in plan.parts] == ["crm", "erp", "jira", "notion", "outlook", "slack", "teams", "visio", "zoom"]
+    single = compute_adoption(
+        usage,
+        licences=licences,
+        assignments=assignments,
+        directory=directory,
+        period=period,
+        timezone=TZ,
+        min_group_size=5,
+        activity_rules=kw["rules"],
+    )
+    assert [p.key for p in plan.parts] == [
+        "crm",
+        "erp",
+        "jira",
+        "notion",
+        "outlook",
+        "slack",
+        "teams",
+        "visio",
+        "zoom",
+    ]
     assert_same(merged, single)
     assert single.summary["lifecycle_available"] and single.summary["currency"] == "mixed"
 
@@ -200,8 +293,13 @@ def test_merge_refuses_parts_that_disagree():
 
 
 def test_a_bad_licence_file_is_refused_with_its_own_row_numbers():
-    licences = pd.concat([licences_frame(), pd.DataFrame({"tool": [" crm"], "seats": [1], "cost_per_seat_month": [1.0],
-                                                          "currency": ["EUR"]})], ignore_index=True)
+    licences = pd.concat(
+        [
+            licences_frame(),
+            pd.DataFrame({"tool": [" crm"], "seats": [1], "cost_per_seat_month": [1.0], "currency": ["EUR"]}),
+        ],
+        ignore_index=True,
+    )
     with pytest.raises(DataError) as caught:
         plan_adoption(usage_frame(), period=PERIOD, timezone=TZ, licences=licences)
     assert caught.value.problems[0].row == 5  # header row 1, then CRM, teams, visio, and crm again

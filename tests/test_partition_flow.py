@@ -21,6 +21,7 @@ from tests import test_partition_sla as sla_case
 
 pytestmark = pytest.mark.integration
 
+
 def _small_audit(folder: Path) -> Path:
     """Canonical CSVs of the hand-built cases and an audit.yaml that reads them (one edition, no publication)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -39,7 +40,11 @@ def _small_audit(folder: Path) -> Path:
     for kind, make in adoption_case.INPUTS.items():
         write(f"{kind}.csv", make())
     config = {
-        "name": "small", "company": "Small Co", "timezone": "Europe/Paris", "currency": "EUR", "languages": ["en"],
+        "name": "small",
+        "company": "Small Co",
+        "timezone": "Europe/Paris",
+        "currency": "EUR",
+        "languages": ["en"],
         "sources": {
             "tickets": [{"path": "tickets.csv", "format": "generic"}],
             "ticket_events": [{"path": "ticket_events.csv", "format": "generic"}],
@@ -61,8 +66,11 @@ def _task_runs_of_last_audit() -> list[str]:
     from prefect.client.schemas.sorting import FlowRunSort
 
     with get_client(sync_client=True) as client:
-        newest = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["audit"])),
-                                       sort=FlowRunSort.START_TIME_DESC, limit=1)[0]
+        newest = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["audit"])),
+            sort=FlowRunSort.START_TIME_DESC,
+            limit=1,
+        )[0]
         runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[newest.id])))
     return sorted(r.name for r in runs)
 
@@ -75,20 +83,39 @@ def test_run_audit_on_dask_splits_the_heavy_stages(tmp_path, monkeypatch):
 
     monkeypatch.setattr("tasks.partition.SLA_MIN_TICKETS", 1)  # a part per month even for six tickets
     config = str(_small_audit(tmp_path / "audit"))
-    outcome = run_audit(config=config, period="2026-07", publish=False, out=str(tmp_path / "dask"), dask_workers=2)
+    outcome = run_audit(
+        config=config, period="2026-07", publish=False, out=str(tmp_path / "dask"), dask_workers=2
+    )
     names = _task_runs_of_last_audit()
-    for expected in ("sla plan", "sla 2026-06", "sla 2026-08", "adoption plan", "adoption crm", "adoption teams",
-                     "adoption visio", "adoption 2026-07"):
+    for expected in (
+        "sla plan",
+        "sla 2026-06",
+        "sla 2026-08",
+        "adoption plan",
+        "adoption crm",
+        "adoption teams",
+        "adoption visio",
+        "adoption 2026-07",
+    ):
         assert expected in names, names
     assert names.count("sla 2026-07") == 2, names  # the July part and the merge (named after the period)
     folder = Path(outcome["local"]).parent
     metrics = json.loads((folder / "metrics.json").read_text())
     sla, adoption = metrics["sla"], metrics["adoption"]
     # hand-worked in test_partition_sla / test_partition_adoption (T99's change is left out of the file here)
-    assert (sla["tickets_in_scope"], sla["cancelled"], sla["reopened"], sla["events_unmatched"]) == (4, 1, 1, 0)
+    assert (sla["tickets_in_scope"], sla["cancelled"], sla["reopened"], sla["events_unmatched"]) == (
+        4,
+        1,
+        1,
+        0,
+    )
     assert sla["overall"]["resolution"]["compliance_pct"] == 50.0
     assert adoption["totals"]["active_users"] == 7 and adoption["totals"]["idle_cost"] == 128.0
-    assert [(t["tool"], t["active_users"]) for t in adoption["tools"]] == [("CRM", 5), ("teams", 3), ("visio", 0)]
+    assert [(t["tool"], t["active_users"]) for t in adoption["tools"]] == [
+        ("CRM", 5),
+        ("teams", 3),
+        ("visio", 0),
+    ]
     assert adoption["department_source"] == {"directory": 1, "usage": 6, "unknown": 1}
     tools = pd.read_csv(folder / "tables" / "adoption_tools.csv")
     assert tools["department"].isna().sum() == 3

@@ -30,16 +30,22 @@ POLICY = {
     "calendars": {"always": "24x7"},
     "statuses": {"pause": ["pending"], "stop": ["resolved", "closed"], "cancel": ["cancelled"]},
     "goals": [
-        {"name": "critical", "match": {"priority": "P1"}, "calendar": "always", "first_response": "1h",
-         "resolution": "4h"},
+        {
+            "name": "critical",
+            "match": {"priority": "P1"},
+            "calendar": "always",
+            "first_response": "1h",
+            "resolution": "4h",
+        },
         {"name": "default", "match": {}, "calendar": "always", "first_response": "4h", "resolution": "2d"},
     ],
 }
 
 
 def _ts(values: list) -> pd.Series:
-    return pd.to_datetime(pd.Series([v + "+02:00" if isinstance(v, str) else None for v in values]), utc=True,
-                          format="ISO8601")
+    return pd.to_datetime(
+        pd.Series([v + "+02:00" if isinstance(v, str) else None for v in values]), utc=True, format="ISO8601"
+    )
 
 
 def tickets_frame() -> pd.DataFrame:
@@ -51,9 +57,14 @@ def tickets_frame() -> pd.DataFrame:
         ("T6", "2026-07-05T10:00", "cancelled", "P3", "HR", None),
         ("T4", "2026-08-05T10:00", "new", "P2", "IT", None),
     ]
-    frame = pd.DataFrame(rows, columns=["ticket_id", "created_at", "status", "priority", "department", "resolved_at"])
-    return frame.assign(created_at=_ts(frame["created_at"].tolist()), resolved_at=_ts(frame["resolved_at"].tolist()),
-                        **{c: frame[c].astype("string") for c in ("ticket_id", "status", "priority", "department")})
+    frame = pd.DataFrame(
+        rows, columns=["ticket_id", "created_at", "status", "priority", "department", "resolved_at"]
+    )
+    return frame.assign(
+        created_at=_ts(frame["created_at"].tolist()),
+        resolved_at=_ts(frame["resolved_at"].tolist()),
+        **{c: frame[c].astype("string") for c in ("ticket_id", "status", "priority", "department")},
+    )
 
 
 def events_frame() -> pd.DataFrame:
@@ -68,8 +79,11 @@ def events_frame() -> pd.DataFrame:
         ("T2", "2026-07-11T12:00", "resolved"),
     ]
     frame = pd.DataFrame(rows, columns=["ticket_id", "at", "status"])
-    return frame.assign(at=_ts(frame["at"].tolist()), ticket_id=frame["ticket_id"].astype("string"),
-                        status=frame["status"].astype("string"))
+    return frame.assign(
+        at=_ts(frame["at"].tolist()),
+        ticket_id=frame["ticket_id"].astype("string"),
+        status=frame["status"].astype("string"),
+    )
 
 
 def run_partitioned(tickets, events, policy, as_of=None, min_tickets=1):
