@@ -599,11 +599,19 @@ def compute_sla(
     return SlaResult(out, summary)
 
 
-def check_tickets(tickets: pd.DataFrame, source: str = "tickets") -> None:
-    """The refusals of `compute_sla` on a whole tickets file (missing columns, duplicate ids, no creation time,
-    unknown status), for callers that split the tickets before computing (`tasks.partition`): a duplicate id
-    across two parts is still found, and rows keep the file's numbers."""
+def check_tickets(
+    tickets: pd.DataFrame,
+    source: str = "tickets",
+    events: pd.DataFrame | None = None,
+    events_source: str = "ticket_events",
+) -> None:
+    """The refusals of `compute_sla` on whole tickets and ticket_events files (missing columns, duplicate ids, no
+    creation time, unknown status, status changes without a time), for callers that split the tickets before
+    computing (`tasks.partition`): a duplicate id across two parts is still found, a bad status change of no
+    known ticket is still refused, and rows keep the files' numbers."""
     _check_tickets(tickets, source)
+    if events is not None:
+        _check_events(events, events_source)
 
 
 def summarise_tickets(
