@@ -414,7 +414,7 @@ def plan_sla(
 ) -> SlaPlan:
     """Split tickets by month of creation (policy timezone) and events with their ticket; the file is checked
     whole first, so refusals are those of `compute_sla` on the whole file."""
-    check_tickets(tickets, source)
+    check_tickets(tickets, source, events)
     ids = pd.Index(tickets["ticket_id"].astype("string"))
     month = _creation_month(tickets["created_at"], policy.timezone)
     months, of_row = np.unique(month, return_inverse=True)

@@ -161,3 +161,19 @@ def test_merge_restores_the_file_order_whatever_the_parts_order():
     frames = [compute_sla_part(part, policy, PERIOD) for part in plan.parts]
     merged = merge_sla(frames[::-1], plan.meta, policy, PERIOD)
     assert merged.tickets["ticket_id"].tolist() == ["T3", "T1", "T2", "T6"]
+
+
+def test_a_bad_status_change_is_refused_with_the_file_row_even_for_an_unknown_ticket():
+    """The single run refuses a status history with a non-canonical status, even on a change naming no ticket
+    (which no part would receive): the plan checks the whole file, rows numbered as in it."""
+    events = events_frame()
+    events.loc[3, "status"] = "waiting"  # T99's change, file row 5
+    events.loc[6, "status"] = "En attente"  # T3's change (July part), file row 8
+    policy = load_policy(POLICY)
+    with pytest.raises(DataError) as single:
+        compute_sla(tickets_frame(), events, policy, PERIOD)
+    with pytest.raises(DataError) as split:
+        plan_sla(tickets_frame(), events, policy)
+    assert (
+        sorted(p.row for p in split.value.problems) == sorted(p.row for p in single.value.problems) == [5, 8]
+    )
