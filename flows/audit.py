@@ -41,9 +41,7 @@ from tasks.publish.task import read_previous_metrics, report_link, write_local_c
 from tasks.validate import api as validate_api
 from tasks.validate.task import record_data_quality, validate_dataset
 
-PERIOD_PATTERN = (
-    r"^$|^\d{4}$|^\d{4}-?[Qq][1-4]$|^\d{4}-?[Hh][12]$|^\d{4}-(0[1-9]|1[0-2])$|^\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}$"
-)
+PERIOD_PATTERN = r"^$|^\d{4}$|^\d{4}-?[Qq][1-4]$|^\d{4}-?[Hh][12]$|^\d{4}-(0[1-9]|1[0-2])$|^\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}$"
 PeriodText = Annotated[str, Field(pattern=PERIOD_PATTERN, max_length=22)]
 Language = Literal["fr", "en"]
 CONFIG_ENV = "AUDITBRIDGE_CONFIG"
@@ -86,8 +84,15 @@ def pseudonym_key(cfg: AuditConfig) -> bytes:
 
 
 @task(name="sla", task_run_name="sla {period}", **STAGE)
-def sla_stage(tickets: pd.DataFrame, events: pd.DataFrame | None, policy_source: Any, timezone: str,
-              period: Period, as_of: Any, at_risk_share: float):
+def sla_stage(
+    tickets: pd.DataFrame,
+    events: pd.DataFrame | None,
+    policy_source: Any,
+    timezone: str,
+    period: Period,
+    as_of: Any,
+    at_risk_share: float,
+):
     from tasks.sla.engine import compute_sla
     from tasks.sla.policy import load_policy
 
@@ -114,29 +119,66 @@ def sla_part_stage(part, policy, period: Period, as_of: Any, at_risk_share: floa
 
 
 @task(name="sla-merge", task_run_name="sla {period}", **STAGE)
-def sla_merge_stage(frames: list[pd.DataFrame], meta, policy, period: Period, as_of: Any, at_risk_share: float):
+def sla_merge_stage(
+    frames: list[pd.DataFrame], meta, policy, period: Period, as_of: Any, at_risk_share: float
+):
     from tasks.partition import merge_sla
 
-    return merge_sla(frames, meta, policy, period, as_of or None, at_risk_share=at_risk_share), policy.to_dict()
+    return merge_sla(
+        frames, meta, policy, period, as_of or None, at_risk_share=at_risk_share
+    ), policy.to_dict()
 
 
 @task(name="adoption-plan", task_run_name="adoption plan", **STAGE)
-def adoption_plan_stage(usage: pd.DataFrame, *, period: Period, timezone: str, licences, assignments, directory,
-                        currency: str | None):
+def adoption_plan_stage(
+    usage: pd.DataFrame,
+    *,
+    period: Period,
+    timezone: str,
+    licences,
+    assignments,
+    directory,
+    currency: str | None,
+):
     from tasks.partition import plan_adoption
 
-    return plan_adoption(usage, period=period, timezone=timezone, licences=licences, assignments=assignments,
-                         directory=directory, currency=currency)
+    return plan_adoption(
+        usage,
+        period=period,
+        timezone=timezone,
+        licences=licences,
+        assignments=assignments,
+        directory=directory,
+        currency=currency,
+    )
 
 
 @task(name="adoption-part", task_run_name="adoption {part.key}", **STAGE)
-def adoption_part_stage(part, *, period: Period, timezone: str, currency: str, directory, min_group_size: int,
-                        activity_rules, previous_metrics: dict | None, zombie_days: int):
+def adoption_part_stage(
+    part,
+    *,
+    period: Period,
+    timezone: str,
+    currency: str,
+    directory,
+    min_group_size: int,
+    activity_rules,
+    previous_metrics: dict | None,
+    zombie_days: int,
+):
     from tasks.partition import compute_adoption_part
 
-    return compute_adoption_part(part, period=period, timezone=timezone, currency=currency, directory=directory,
-                                 min_group_size=min_group_size, activity_rules=activity_rules,
-                                 previous_metrics=previous_metrics, zombie_days=zombie_days)
+    return compute_adoption_part(
+        part,
+        period=period,
+        timezone=timezone,
+        currency=currency,
+        directory=directory,
+        min_group_size=min_group_size,
+        activity_rules=activity_rules,
+        previous_metrics=previous_metrics,
+        zombie_days=zombie_days,
+    )
 
 
 @task(name="adoption-merge", task_run_name="adoption {period}", **STAGE)
@@ -160,42 +202,86 @@ def _on_dask() -> bool:
     return bool(module and context and isinstance(context.task_runner, module.DaskTaskRunner))
 
 
-def _sla_partitioned(tickets, events, policy_source, timezone: str, period: Period, as_of: Any, at_risk_share: float):
+def _sla_partitioned(
+    tickets, events, policy_source, timezone: str, period: Period, as_of: Any, at_risk_share: float
+):
     """SLA per month of creation: the plan runs here, the parts and the merge on the cluster. Returns the merge's
     future, which stands for the single `sla` task's (same result)."""
     plan, policy = sla_plan_stage(tickets, events, policy_source, timezone)
-    get_run_logger().info("sla: %d part(s) by month of creation (%s)", len(plan.parts),
-                          ", ".join(p.label for p in plan.parts))
+    get_run_logger().info(
+        "sla: %d part(s) by month of creation (%s)", len(plan.parts), ", ".join(p.label for p in plan.parts)
+    )
     parts = [sla_part_stage.submit(part, policy, period, as_of, at_risk_share) for part in plan.parts]
     return sla_merge_stage.submit(parts, plan.meta, policy, period, as_of, at_risk_share)
 
 
-def _adoption_partitioned(usage: pd.DataFrame, *, period: Period, timezone: str, licences, assignments, directory,
-                          currency: str | None, min_group_size: int, activity_rules, previous_metrics: dict | None,
-                          zombie_days: int):
+def _adoption_partitioned(
+    usage: pd.DataFrame,
+    *,
+    period: Period,
+    timezone: str,
+    licences,
+    assignments,
+    directory,
+    currency: str | None,
+    min_group_size: int,
+    activity_rules,
+    previous_metrics: dict | None,
+    zombie_days: int,
+):
     """Adoption per tool: the plan runs here, the parts and the merge on the cluster (the merge's future stands
     for the single `adoption` task's)."""
-    plan = adoption_plan_stage(usage, period=period, timezone=timezone, licences=licences, assignments=assignments,
-                               directory=directory, currency=currency)
+    plan = adoption_plan_stage(
+        usage,
+        period=period,
+        timezone=timezone,
+        licences=licences,
+        assignments=assignments,
+        directory=directory,
+        currency=currency,
+    )
     get_run_logger().info("adoption: %d part(s) by tool (%s)", len(plan.parts), ", ".join(plan.meta.keys))
-    parts = [adoption_part_stage.submit(part, period=period, timezone=timezone, currency=plan.meta.currency,
-                                        directory=plan.directory, min_group_size=min_group_size,
-                                        activity_rules=activity_rules, previous_metrics=previous_metrics,
-                                        zombie_days=zombie_days) for part in plan.parts]
+    parts = [
+        adoption_part_stage.submit(
+            part,
+            period=period,
+            timezone=timezone,
+            currency=plan.meta.currency,
+            directory=plan.directory,
+            min_group_size=min_group_size,
+            activity_rules=activity_rules,
+            previous_metrics=previous_metrics,
+            zombie_days=zombie_days,
+        )
+        for part in plan.parts
+    ]
     return adoption_merge_stage.submit(parts, plan.meta, period)
 
 
 @task(name="report", **STAGE)
-def report_stage(metrics: dict, sla_tickets, adoption_tools, languages: list[str], generated_at: datetime,
-                 thresholds) -> dict[str, bytes]:
+def report_stage(
+    metrics: dict, sla_tickets, adoption_tools, languages: list[str], generated_at: datetime, thresholds
+) -> dict[str, bytes]:
     from tasks.report.build import build_report_files
 
-    return build_report_files(metrics, sla_tickets=sla_tickets, adoption_tools=adoption_tools, languages=languages,
-                              generated_at=generated_at, thresholds=thresholds)
+    return build_report_files(
+        metrics,
+        sla_tickets=sla_tickets,
+        adoption_tools=adoption_tools,
+        languages=languages,
+        generated_at=generated_at,
+        thresholds=thresholds,
+    )
 
 
 # --- the flow ------------------------------------------------------------------------------------------------
-@flow(name="audit", flow_run_name=_run_name, timeout_seconds=3600, persist_result=False, validate_parameters=True)
+@flow(
+    name="audit",
+    flow_run_name=_run_name,
+    timeout_seconds=3600,
+    persist_result=False,
+    validate_parameters=True,
+)
 def audit(
     period: PeriodText = "",
     config: str = "",
@@ -229,32 +315,58 @@ def audit(
     refusal = validate_api.refusal(reports)
     if refusal is not None:
         folder = write_local_copy(dq_files, _local_folder(cfg, per, run_id, output_dir, "refused"))
-        raise DataError(refusal.problems + [Problem(str(folder), "the failing rows are kept here as evidence")])
+        raise DataError(
+            refusal.problems + [Problem(str(folder), "the failing rows are kept here as evidence")]
+        )
 
     partitioned = _on_dask()
     sla_future = adoption_future = None
     if "tickets" in checked:
-        sla_args = (checked["tickets"], checked.get("ticket_events"), _policy_source(cfg), cfg.timezone, per, as_of,
-                    cfg.findings.at_risk_share)
+        sla_args = (
+            checked["tickets"],
+            checked.get("ticket_events"),
+            _policy_source(cfg),
+            cfg.timezone,
+            per,
+            as_of,
+            cfg.findings.at_risk_share,
+        )
         sla_future = _sla_partitioned(*sla_args) if partitioned else sla_stage.submit(*sla_args)
     previous = _previous_metrics(cfg, per, publish)
     if "usage" in checked:
         rules = {tool: rule.model_dump() for tool, rule in cfg.adoption.activity.items()}
         adoption_args = dict(
-            period=per, timezone=cfg.timezone, licences=checked.get("licences"),
-            assignments=checked.get("assignments"), directory=checked.get("directory"),
-            min_group_size=cfg.adoption.min_group_size, activity_rules=rules, previous_metrics=previous,
-            currency=cfg.currency, zombie_days=cfg.adoption.zombie_days,
+            period=per,
+            timezone=cfg.timezone,
+            licences=checked.get("licences"),
+            assignments=checked.get("assignments"),
+            directory=checked.get("directory"),
+            min_group_size=cfg.adoption.min_group_size,
+            activity_rules=rules,
+            previous_metrics=previous,
+            currency=cfg.currency,
+            zombie_days=cfg.adoption.zombie_days,
         )
-        adoption_future = (_adoption_partitioned(checked["usage"], **adoption_args) if partitioned
-                           else adoption_task.submit(checked["usage"], **adoption_args))
+        adoption_future = (
+            _adoption_partitioned(checked["usage"], **adoption_args)
+            if partitioned
+            else adoption_task.submit(checked["usage"], **adoption_args)
+        )
     sla_result, policy = sla_future.result() if sla_future else (None, None)
     adoption_result = adoption_future.result() if adoption_future else None
 
     metrics = {
-        "audit": {"name": cfg.name, "company": cfg.company, "period": per.to_dict(),
-                  "previous_period": per.previous().to_dict(), "as_of": (sla_result.summary["as_of"] if sla_result else None),
-                  "run_id": run_id, "code_version": __version__, "timezone": cfg.timezone, "currency": cfg.currency},
+        "audit": {
+            "name": cfg.name,
+            "company": cfg.company,
+            "period": per.to_dict(),
+            "previous_period": per.previous().to_dict(),
+            "as_of": (sla_result.summary["as_of"] if sla_result else None),
+            "run_id": run_id,
+            "code_version": __version__,
+            "timezone": cfg.timezone,
+            "currency": cfg.currency,
+        },
         "sla": sla_result.summary if sla_result else None,
         "adoption": adoption_result.summary if adoption_result else None,
         "data_quality": data_quality,
@@ -263,16 +375,35 @@ def audit(
         "inputs": inputs,
         "policy": policy,
     }
-    files = report_stage(metrics, sla_result.tickets if sla_result else None,
-                         adoption_result.tools if adoption_result else None, langs, started, cfg.findings)
+    files = report_stage(
+        metrics,
+        sla_result.tickets if sla_result else None,
+        adoption_result.tools if adoption_result else None,
+        langs,
+        started,
+        cfg.findings,
+    )
     files.update(dq_files)
 
-    outcome: dict[str, Any] = {"audit": cfg.name, "period": per.label, "run_id": run_id,
-                               "data_quality": data_quality["verdict"], "uri": None, "url": None}
+    outcome: dict[str, Any] = {
+        "audit": cfg.name,
+        "period": per.label,
+        "run_id": run_id,
+        "data_quality": data_quality["verdict"],
+        "uri": None,
+        "url": None,
+    }
     manifest = None
     if publish:
-        published = publish_task(cfg.publish, audit=cfg.name, period=per.label, run_id=run_id, files=files,
-                                 inputs=inputs, code_version=__version__)
+        published = publish_task(
+            cfg.publish,
+            audit=cfg.name,
+            period=per.label,
+            run_id=run_id,
+            files=files,
+            inputs=inputs,
+            code_version=__version__,
+        )
         manifest = published.manifest
         outcome["uri"] = published.report_uri
         outcome["url"] = report_link(cfg.publish, key=published.report_key)
@@ -287,8 +418,14 @@ def audit(
 
 
 # --- orchestration helpers (no business logic) -------------------------------------------------------------------
-SECTION_KIND = {"tickets": "tickets", "ticket_events": "ticket_events", "usage": "usage", "licences": "licences",
-                "assignments": "assignments", "directory": "directory"}
+SECTION_KIND = {
+    "tickets": "tickets",
+    "ticket_events": "ticket_events",
+    "usage": "usage",
+    "licences": "licences",
+    "assignments": "assignments",
+    "directory": "directory",
+}
 
 
 def _sources(cfg: AuditConfig):
@@ -298,7 +435,9 @@ def _sources(cfg: AuditConfig):
             yield kind, src
 
 
-def ingest_all(cfg: AuditConfig, key: bytes) -> tuple[dict[str, pd.DataFrame], list[dict], dict[str, pd.DataFrame]]:
+def ingest_all(
+    cfg: AuditConfig, key: bytes
+) -> tuple[dict[str, pd.DataFrame], list[dict], dict[str, pd.DataFrame]]:
     """Every configured source through the ingest stage; frames of one kind from several sources are stacked."""
     frames: dict[str, list[pd.DataFrame]] = {}
     quarantined: dict[str, list[pd.DataFrame]] = {}
@@ -306,17 +445,37 @@ def ingest_all(cfg: AuditConfig, key: bytes) -> tuple[dict[str, pd.DataFrame], l
     for kind, src in _sources(cfg):
         # a format that knows its kind produces it (and possibly more: e.g. tickets and their events);
         # canonical/generic files are read as the kind of the section they are listed in
-        forced = src.kind or (kind if src.format in ("generic", "auto") or kind in ("licences", "assignments", "directory") else None)
+        forced = src.kind or (
+            kind
+            if src.format in ("generic", "auto") or kind in ("licences", "assignments", "directory")
+            else None
+        )
         mapping = src.mapping if not isinstance(src.mapping, str) else cfg.resolve(src.mapping)
-        result = ingest_source([cfg.resolve(src.path)], src.format, kind=forced, timezone=src.timezone or cfg.timezone,
-                               pseudonym_key=key, on_row_error=cfg.validation.on_row_error, mapping=mapping,
-                               tool=src.tool)
+        result = ingest_source(
+            [cfg.resolve(src.path)],
+            src.format,
+            kind=forced,
+            timezone=src.timezone or cfg.timezone,
+            pseudonym_key=key,
+            on_row_error=cfg.validation.on_row_error,
+            mapping=mapping,
+            tool=src.tool,
+        )
         for produced, df in result.datasets.items():
             frames.setdefault(produced, []).append(df)
         for produced, df in result.quarantined.items():
             quarantined.setdefault(produced, []).append(df)
-        inputs += [{"name": f["path"], "kind": kind, "format": f["format"], "sha256": f["sha256"],
-                    "bytes": f["bytes"], "rows": f["rows"]} for f in result.files]
+        inputs += [
+            {
+                "name": f["path"],
+                "kind": kind,
+                "format": f["format"],
+                "sha256": f["sha256"],
+                "bytes": f["bytes"],
+                "rows": f["rows"],
+            }
+            for f in result.files
+        ]
     stacked = {k: pd.concat(v, ignore_index=True) if len(v) > 1 else v[0] for k, v in frames.items()}
     return stacked, inputs, {k: pd.concat(v, ignore_index=True) for k, v in quarantined.items()}
 
@@ -329,8 +488,15 @@ def validate_all(cfg: AuditConfig, datasets: dict[str, pd.DataFrame], now: datet
     for kind in KIND_ORDER:
         if kind not in datasets:
             continue
-        result = validate_dataset(kind, datasets[kind], thresholds=cfg.validation.thresholds, as_of=now,
-                                  reference=dict(checked), source=kind, on_row_error=cfg.validation.on_row_error)
+        result = validate_dataset(
+            kind,
+            datasets[kind],
+            thresholds=cfg.validation.thresholds,
+            as_of=now,
+            reference=dict(checked),
+            source=kind,
+            on_row_error=cfg.validation.on_row_error,
+        )
         checked[kind] = result.data
         files.update(result.files)
         reports.append(result.report)
@@ -343,7 +509,9 @@ def _policy_source(cfg: AuditConfig) -> Any:
     if cfg.sla_policy is None:
         from auditbridge.errors import ConfigError
 
-        raise ConfigError("audit.yaml", ["sla_policy: required when tickets are audited (a path to sla.yaml, or inline)"])
+        raise ConfigError(
+            "audit.yaml", ["sla_policy: required when tickets are audited (a path to sla.yaml, or inline)"]
+        )
     return cfg.sla_policy
 
 
@@ -356,7 +524,9 @@ def _previous_metrics(cfg: AuditConfig, per: Period, publish: bool) -> dict | No
     except Exception as exc:  # no previous run is normal; an unreachable store fails the publication later
         if publish:
             raise
-        logger.warning("previous period's metrics not read (%s): the report will say there is no comparison", exc)
+        logger.warning(
+            "previous period's metrics not read (%s): the report will say there is no comparison", exc
+        )
         return None
 
 
@@ -364,11 +534,18 @@ def _previous_block(previous: dict | None) -> dict | None:
     if not previous:
         return None
     audit = previous.get("audit") or {}
-    return {"run_id": audit.get("run_id"), "period": audit.get("period"), "sla": previous.get("sla"),
-            "adoption": previous.get("adoption"), "findings": previous.get("findings")}
+    return {
+        "run_id": audit.get("run_id"),
+        "period": audit.get("period"),
+        "sla": previous.get("sla"),
+        "adoption": previous.get("adoption"),
+        "findings": previous.get("findings"),
+    }
 
 
-def _local_folder(cfg: AuditConfig, per: Period, run_id: str, output_dir: str = "", kind: str = "reports") -> Path:
+def _local_folder(
+    cfg: AuditConfig, per: Period, run_id: str, output_dir: str = "", kind: str = "reports"
+) -> Path:
     from auditbridge.home import state_dir
 
     if output_dir:
@@ -390,11 +567,15 @@ def _headline(metrics: dict, files: dict[str, bytes]) -> list[str]:
     adoption = final.get("adoption") or {}
     totals = adoption.get("totals") or {}
     if totals:
-        lines.append(f"idle licence cost over the period: {totals.get('idle_cost', 0):,.0f} {totals.get('currency', '')}")
+        lines.append(
+            f"idle licence cost over the period: {totals.get('idle_cost', 0):,.0f} {totals.get('currency', '')}"
+        )
     sla = final.get("sla") or {}
-    clock = ((sla.get("overall") or {}).get("resolution") or {})
+    clock = (sla.get("overall") or {}).get("resolution") or {}
     if clock:
-        lines.append(f"resolution SLA compliance: {clock.get('compliance_pct')} % of {sla.get('tickets_in_scope')} tickets")
+        lines.append(
+            f"resolution SLA compliance: {clock.get('compliance_pct')} % of {sla.get('tickets_in_scope')} tickets"
+        )
     if sla:
         lines.append(f"tickets without priority: {100 * (sla.get('no_priority_share') or 0):.0f} %")
     lines.append(f"findings: {len(final.get('findings') or [])}")
@@ -403,25 +584,49 @@ def _headline(metrics: dict, files: dict[str, bytes]) -> list[str]:
 
 def _artifacts(outcome: dict, data_quality: dict) -> None:
     if outcome.get("url"):
-        create_link_artifact(key="audit-report", link=outcome["url"], link_text=f"Report {outcome['audit']} {outcome['period']}",
-                             description=f"{outcome['uri']} (presigned link; it expires)")
-    create_table_artifact(key="audit-headline", table=[{"figure": line} for line in outcome["headline"]],
-                          description=f"Headline figures of {outcome['audit']} {outcome['period']}")
+        create_link_artifact(
+            key="audit-report",
+            link=outcome["url"],
+            link_text=f"Report {outcome['audit']} {outcome['period']}",
+            description=f"{outcome['uri']} (presigned link; it expires)",
+        )
+    create_table_artifact(
+        key="audit-headline",
+        table=[{"figure": line} for line in outcome["headline"]],
+        description=f"Headline figures of {outcome['audit']} {outcome['period']}",
+    )
     create_markdown_artifact(
         key="audit-outcome",
         markdown=f"**{outcome['audit']} {outcome['period']}**, run `{outcome['run_id']}`\n\n"
-                 f"- report: `{outcome['uri'] or outcome['local']}`\n- data quality: **{data_quality['verdict']}**\n",
+        f"- report: `{outcome['uri'] or outcome['local']}`\n- data quality: **{data_quality['verdict']}**\n",
     )
 
 
-def run_audit(*, config: str, period: str = "", publish: bool = True, languages: list[str] | None = None,
-              as_of: str = "", out: str | None = None, dask_workers: int = 0) -> dict:
+def run_audit(
+    *,
+    config: str,
+    period: str = "",
+    publish: bool = True,
+    languages: list[str] | None = None,
+    as_of: str = "",
+    out: str | None = None,
+    dask_workers: int = 0,
+) -> dict:
     """The flow as `auditbridge run` and `demo` call it (in-process, Prefect's local API)."""
     flow_fn = audit
     if dask_workers:
         from prefect_dask import DaskTaskRunner
 
-        flow_fn = audit.with_options(task_runner=DaskTaskRunner(
-            cluster_kwargs={"n_workers": dask_workers, "threads_per_worker": 1, "processes": True}))
-    return flow_fn(period=period, config=config, publish=publish, languages=languages or None, as_of=as_of,
-                   output_dir=str(Path(out).resolve()) if out else "")
+        flow_fn = audit.with_options(
+            task_runner=DaskTaskRunner(
+                cluster_kwargs={"n_workers": dask_workers, "threads_per_worker": 1, "processes": True}
+            )
+        )
+    return flow_fn(
+        period=period,
+        config=config,
+        publish=publish,
+        languages=languages or None,
+        as_of=as_of,
+        output_dir=str(Path(out).resolve()) if out else "",
+    )
