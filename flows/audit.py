@@ -33,11 +33,14 @@ from auditbridge import __version__
 from auditbridge.config import AuditConfig
 from auditbridge.errors import DataError, Problem
 from auditbridge.period import Period, last_complete_quarter, parse_period
+from flows import partitioned
 from tasks.adoption.task import adoption_task
 from tasks.ingest.task import ingest_source
 from tasks.publish.layout import new_run_id
 from tasks.publish.task import publish as publish_task
 from tasks.publish.task import read_previous_metrics, report_link, write_local_copy
+from tasks.report.task import report_task
+from tasks.sla.task import load_sla_policy, sla_task
 from tasks.validate import api as validate_api
 from tasks.validate.task import record_data_quality, validate_dataset
 
@@ -81,197 +84,6 @@ def pseudonym_key(cfg: AuditConfig) -> bytes:
     from auditbridge.pseudo import load_key
 
     return load_key(settings.key_env, demo=settings.demo_key)
-
-
-@task(name="sla", task_run_name="sla {period}", **STAGE)
-def sla_stage(
-    tickets: pd.DataFrame,
-    events: pd.DataFrame | None,
-    policy_source: Any,
-    timezone: str,
-    period: Period,
-    as_of: Any,
-    at_risk_share: float,
-):
-    from tasks.sla.engine import compute_sla
-    from tasks.sla.policy import load_policy
-
-    policy = load_policy(policy_source, default_timezone=timezone)
-    result = compute_sla(tickets, events, policy, period, as_of or None, at_risk_share=at_risk_share)
-    return result, policy.to_dict()
-
-
-# --- the partitioned path (Dask task runner): plan, one task per part, merge; the logic is in tasks/partition.py ---
-@task(name="sla-plan", task_run_name="sla plan", **STAGE)
-def sla_plan_stage(tickets: pd.DataFrame, events: pd.DataFrame | None, policy_source: Any, timezone: str):
-    from tasks.partition import plan_sla
-    from tasks.sla.policy import load_policy
-
-    policy = load_policy(policy_source, default_timezone=timezone)
-    return plan_sla(tickets, events, policy), policy
-
-
-@task(name="sla-part", task_run_name="sla {part.label}", **STAGE)
-def sla_part_stage(part, policy, period: Period, as_of: Any, at_risk_share: float) -> pd.DataFrame:
-    from tasks.partition import compute_sla_part
-
-    return compute_sla_part(part, policy, period, as_of or None, at_risk_share=at_risk_share)
-
-
-@task(name="sla-merge", task_run_name="sla {period}", **STAGE)
-def sla_merge_stage(
-    frames: list[pd.DataFrame], meta, policy, period: Period, as_of: Any, at_risk_share: float
-):
-    from tasks.partition import merge_sla
-
-    return merge_sla(
-        frames, meta, policy, period, as_of or None, at_risk_share=at_risk_share
-    ), policy.to_dict()
-
-
-@task(name="adoption-plan", task_run_name="adoption plan", **STAGE)
-def adoption_plan_stage(
-    usage: pd.DataFrame,
-    *,
-    period: Period,
-    timezone: str,
-    licences,
-    assignments,
-    directory,
-    currency: str | None,
-):
-    from tasks.partition import plan_adoption
-
-    return plan_adoption(
-        usage,
-        period=period,
-        timezone=timezone,
-        licences=licences,
-        assignments=assignments,
-        directory=directory,
-        currency=currency,
-    )
-
-
-@task(name="adoption-part", task_run_name="adoption {part.key}", **STAGE)
-def adoption_part_stage(
-    part,
-    *,
-    period: Period,
-    timezone: str,
-    currency: str,
-    directory,
-    min_group_size: int,
-    activity_rules,
-    previous_metrics: dict | None,
-    zombie_days: int,
-):
-    from tasks.partition import compute_adoption_part
-
-    return compute_adoption_part(
-        part,
-        period=period,
-        timezone=timezone,
-        currency=currency,
-        directory=directory,
-        min_group_size=min_group_size,
-        activity_rules=activity_rules,
-        previous_metrics=previous_metrics,
-        zombie_days=zombie_days,
-    )
-
-
-@task(name="adoption-merge", task_run_name="adoption {period}", **STAGE)
-def adoption_merge_stage(results: list, meta, period: Period):
-    from tasks.partition import merge_adoption
-
-    return merge_adoption(results, meta, period=period)
-
-
-def _on_dask() -> bool:
-    """Whether this flow run's task runner is Dask (`run_audit(dask_workers=N)`): then the heavy stages are split.
-
-    prefect_dask is looked up, not imported: a run that never loaded it cannot be running on it.
-    """
-    import sys
-
-    from prefect.context import FlowRunContext
-
-    module = sys.modules.get("prefect_dask.task_runners")
-    context = FlowRunContext.get()
-    return bool(module and context and isinstance(context.task_runner, module.DaskTaskRunner))
-
-
-def _sla_partitioned(
-    tickets, events, policy_source, timezone: str, period: Period, as_of: Any, at_risk_share: float
-):
-    """SLA per month of creation: the plan runs here, the parts and the merge on the cluster. Returns the merge's
-    future, which stands for the single `sla` task's (same result)."""
-    plan, policy = sla_plan_stage(tickets, events, policy_source, timezone)
-    get_run_logger().info(
-        "sla: %d part(s) by month of creation (%s)", len(plan.parts), ", ".join(p.label for p in plan.parts)
-    )
-    parts = [sla_part_stage.submit(part, policy, period, as_of, at_risk_share) for part in plan.parts]
-    return sla_merge_stage.submit(parts, plan.meta, policy, period, as_of, at_risk_share)
-
-
-def _adoption_partitioned(
-    usage: pd.DataFrame,
-    *,
-    period: Period,
-    timezone: str,
-    licences,
-    assignments,
-    directory,
-    currency: str | None,
-    min_group_size: int,
-    activity_rules,
-    previous_metrics: dict | None,
-    zombie_days: int,
-):
-    """Adoption per tool: the plan runs here, the parts and the merge on the cluster (the merge's future stands
-    for the single `adoption` task's)."""
-    plan = adoption_plan_stage(
-        usage,
-        period=period,
-        timezone=timezone,
-        licences=licences,
-        assignments=assignments,
-        directory=directory,
-        currency=currency,
-    )
-    get_run_logger().info("adoption: %d part(s) by tool (%s)", len(plan.parts), ", ".join(plan.meta.keys))
-    parts = [
-        adoption_part_stage.submit(
-            part,
-            period=period,
-            timezone=timezone,
-            currency=plan.meta.currency,
-            directory=plan.directory,
-            min_group_size=min_group_size,
-            activity_rules=activity_rules,
-            previous_metrics=previous_metrics,
-            zombie_days=zombie_days,
-        )
-        for part in plan.parts
-    ]
-    return adoption_merge_stage.submit(parts, plan.meta, period)
-
-
-@task(name="report", **STAGE)
-def report_stage(
-    metrics: dict, sla_tickets, adoption_tools, languages: list[str], generated_at: datetime, thresholds
-) -> dict[str, bytes]:
-    from tasks.report.build import build_report_files
-
-    return build_report_files(
-        metrics,
-        sla_tickets=sla_tickets,
-        adoption_tools=adoption_tools,
-        languages=languages,
-        generated_at=generated_at,
-        thresholds=thresholds,
-    )
 
 
 # --- the flow ------------------------------------------------------------------------------------------------
@@ -319,19 +131,19 @@ def audit(
             refusal.problems + [Problem(str(folder), "the failing rows are kept here as evidence")]
         )
 
-    partitioned = _on_dask()
-    sla_future = adoption_future = None
+    on_dask = partitioned.on_dask()
+    sla_future = adoption_future = policy = None
     if "tickets" in checked:
+        policy = load_sla_policy(_policy_source(cfg), cfg.timezone)
         sla_args = (
             checked["tickets"],
             checked.get("ticket_events"),
-            _policy_source(cfg),
-            cfg.timezone,
+            policy,
             per,
-            as_of,
+            as_of or None,
             cfg.findings.at_risk_share,
         )
-        sla_future = _sla_partitioned(*sla_args) if partitioned else sla_stage.submit(*sla_args)
+        sla_future = partitioned.sla(*sla_args) if on_dask else sla_task.submit(*sla_args)
     previous = _previous_metrics(cfg, per, publish)
     if "usage" in checked:
         rules = {tool: rule.model_dump() for tool, rule in cfg.adoption.activity.items()}
@@ -348,11 +160,11 @@ def audit(
             zombie_days=cfg.adoption.zombie_days,
         )
         adoption_future = (
-            _adoption_partitioned(checked["usage"], **adoption_args)
-            if partitioned
+            partitioned.adoption(checked["usage"], **adoption_args)
+            if on_dask
             else adoption_task.submit(checked["usage"], **adoption_args)
         )
-    sla_result, policy = sla_future.result() if sla_future else (None, None)
+    sla_result = sla_future.result() if sla_future else None
     adoption_result = adoption_future.result() if adoption_future else None
 
     metrics = {
@@ -373,15 +185,15 @@ def audit(
         "findings": None,
         "previous": _previous_block(previous),
         "inputs": inputs,
-        "policy": policy,
+        "policy": policy.to_dict() if policy else None,
     }
-    files = report_stage(
+    files = report_task(
         metrics,
-        sla_result.tickets if sla_result else None,
-        adoption_result.tools if adoption_result else None,
-        langs,
-        started,
-        cfg.findings,
+        sla_tickets=sla_result.tickets if sla_result else None,
+        adoption_tools=adoption_result.tools if adoption_result else None,
+        languages=langs,
+        generated_at=started,
+        thresholds=cfg.findings,
     )
     files.update(dq_files)
 
@@ -418,19 +230,19 @@ def audit(
 
 
 # --- orchestration helpers (no business logic) -------------------------------------------------------------------
-SECTION_KIND = {
-    "tickets": "tickets",
-    "ticket_events": "ticket_events",
-    "usage": "usage",
-    "licences": "licences",
-    "assignments": "assignments",
-    "directory": "directory",
-}
+SECTIONS = (
+    "tickets",
+    "ticket_events",
+    "usage",
+    "licences",
+    "assignments",
+    "directory",
+)  # config section = kind
 
 
 def _sources(cfg: AuditConfig):
-    for section, kind in SECTION_KIND.items():
-        value = getattr(cfg.sources, section)
+    for kind in SECTIONS:
+        value = getattr(cfg.sources, kind)
         for src in value if isinstance(value, list) else ([value] if value else []):
             yield kind, src
 

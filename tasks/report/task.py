@@ -11,12 +11,13 @@ from datetime import datetime
 
 import pandas as pd
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from auditbridge.config import FindingThresholds
 from tasks.report.build import build_report_files
 
 
-@task(name="report", task_run_name="report {languages}")
+@task(name="report", task_run_name="report {languages}", persist_result=False, cache_policy=NO_CACHE)
 def report_task(
     metrics: dict,
     *,

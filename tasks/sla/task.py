@@ -43,3 +43,30 @@ def sla_task(
 def write_sla_outputs(result: SlaResult, out_dir: str | Path) -> dict[str, Path]:
     """`sla_tickets.csv` and `sla_summary.json` in `out_dir`."""
     return write_outputs(result, out_dir)
+
+
+# --- the partitioned path (a Dask task runner): plan, one task per month of creation, merge; see tasks.partition
+@task(name="sla-plan", task_run_name="sla plan", **_PURE)
+def sla_plan_task(tickets: pd.DataFrame, events: pd.DataFrame | None, policy: Policy):
+    """The whole input checked once, then split by month of creation (`tasks.partition.plan_sla`)."""
+    from tasks.partition import plan_sla
+
+    return plan_sla(tickets, events, policy)
+
+
+@task(name="sla-part", task_run_name="sla {part.label}", **_PURE)
+def sla_part_task(part, policy: Policy, period: Any, as_of: Any, at_risk_share: float) -> pd.DataFrame:
+    """The per-ticket clocks of one part."""
+    from tasks.partition import compute_sla_part
+
+    return compute_sla_part(part, policy, period, as_of, at_risk_share=at_risk_share)
+
+
+@task(name="sla-merge", task_run_name="sla {period}", **_PURE)
+def sla_merge_task(
+    frames: list[pd.DataFrame], meta, policy: Policy, period: Any, as_of: Any, at_risk_share: float
+) -> SlaResult:
+    """The parts back in file order and the summary built once: the same result as `sla_task`."""
+    from tasks.partition import merge_sla
+
+    return merge_sla(frames, meta, policy, period, as_of, at_risk_share=at_risk_share)
