@@ -432,3 +432,20 @@ def test_reading_our_own_output_again_keeps_the_pseudonyms(tmp_path):
         again.loc[0, "requester"] == first.loc[0, "requester"] == pseudonymise(pd.Series(["Ann Lee"]), KEY)[0]
     )
     assert again.loc[0, "created_at"] == first.loc[0, "created_at"]
+
+
+def test_every_missing_required_column_is_named_at_once(tmp_path):
+    """A Jira export without Status nor Created: both are named, each with the headers that would do."""
+    from auditbridge.errors import DataError
+    from tasks.ingest.api import ingest
+
+    path = tmp_path / "jira.csv"
+    path.write_text("Summary,Issue key,Issue id\nPrinter down,IT-1,10001\n", encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        ingest([str(path)], "jira", pseudonym_key=b"k")
+    problems = exc.value.problems
+    assert [p.message.split(":")[0] for p in problems] == [
+        "missing the Jira column for status",
+        "missing the Jira column for created_at",
+    ]
+    assert all(p.row == 1 and p.file == str(path) for p in problems)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from auditbridge.datasets import PRIORITIES, STATUSES
-from auditbridge.errors import Problem
+from auditbridge.errors import DataError, Problem
 from tasks.ingest.readers import flag_rows, user_rows
 
 
@@ -109,6 +109,28 @@ def leading_digit_priority(raw: pd.Series) -> pd.Series:
 # Canonical values written as such are always accepted (generic files already in canonical form).
 CANONICAL_STATUSES = {s: s for s in STATUSES}
 CANONICAL_PRIORITIES = {p: p for p in PRIORITIES}
+
+
+REQUIRED_TICKET_FIELDS = ("ticket_id", "status", "created_at")
+
+
+def require_columns(
+    ctx, present, aliases: Mapping[str, tuple[str, ...]], tool: str, required=REQUIRED_TICKET_FIELDS
+) -> None:
+    """Refuse a file that lacks a required field, naming every missing one with the headers that would do."""
+    missing = [r for r in required if r not in present]
+    if missing:
+        raise DataError(
+            [
+                Problem(
+                    ctx.name,
+                    f"missing the {tool} column for {r}: expected a header {' / '.join(aliases[r])}",
+                    row=1,
+                    column=" / ".join(aliases[r]),
+                )
+                for r in missing
+            ]
+        )
 
 
 def find_columns(columns, aliases: Mapping[str, tuple[str, ...]]) -> dict[str, str]:

@@ -14,10 +14,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from auditbridge.errors import DataError, Problem
 from tasks.ingest.dates import ORDER_DAY, parse_datetime_columns
 from tasks.ingest.durations import parse_durations
-from tasks.ingest.normalise import find_columns, header_keys, hkey, normalise_priority, normalise_status
+from tasks.ingest.normalise import (
+    find_columns,
+    header_keys,
+    hkey,
+    normalise_priority,
+    normalise_status,
+    require_columns,
+)
 from tasks.ingest.readers import (
     flag_rows,
     head_text,
@@ -206,17 +212,7 @@ class GlpiFormat:
         raw = read_delimited(ctx)
         cols = find_columns(raw.columns, ALIASES)
         df = pd.DataFrame({c: raw[src] for c, src in cols.items()}, index=raw.index)
-        for required in ("ticket_id", "status", "created_at"):
-            if required not in df.columns:
-                expected = " / ".join(ALIASES[required])
-                raise DataError(
-                    Problem(
-                        ctx.name,
-                        f"missing the GLPI column for {required}: expected a header {expected}",
-                        row=1,
-                        column=expected,
-                    )
-                )
+        require_columns(ctx, df.columns, ALIASES, "GLPI")
         df = df.assign(ticket_id=df["ticket_id"].str.replace("[ \t\u00a0\u202f.,']", "", regex=True))
         bad_id = df["ticket_id"].isna() | ~df["ticket_id"].str.fullmatch("[0-9]+", na=False)
         if bad_id.any():

@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from auditbridge.errors import DataError, Problem
 from tasks.ingest.dates import parse_datetime_columns
-from tasks.ingest.normalise import find_columns, header_keys, key, normalise_priority, normalise_status
+from tasks.ingest.normalise import (
+    find_columns,
+    header_keys,
+    key,
+    normalise_priority,
+    normalise_status,
+    require_columns,
+)
 from tasks.ingest.readers import head_text, header_fields, labelled, read_delimited, sniff_delimiter
 
 ALIASES = {
@@ -100,16 +106,7 @@ class JiraFormat:
     def read(self, ctx) -> dict[str, pd.DataFrame]:
         raw = read_delimited(ctx)
         cols = find_columns(raw.columns, ALIASES)
-        for required in ("ticket_id", "status", "created_at"):
-            if required not in cols:
-                raise DataError(
-                    Problem(
-                        ctx.name,
-                        f"missing the Jira column for {required}: expected a header '{ALIASES[required][0]}'",
-                        row=1,
-                        column=ALIASES[required][0],
-                    )
-                )
+        require_columns(ctx, cols, ALIASES, "Jira")
         df = pd.DataFrame({c: first_of_repeats(raw, src) for c, src in cols.items()}, index=raw.index)
         df, _ = parse_datetime_columns(
             ctx, df, ["created_at", "resolved_at", "first_response_at"], labels=cols

@@ -22,6 +22,7 @@ from tasks.ingest.normalise import (
     leading_digit_priority,
     normalise_priority,
     normalise_status,
+    require_columns,
 )
 from tasks.ingest.readers import (
     ROW,
@@ -86,17 +87,7 @@ PRIORITIES = {
 
 def _tickets(ctx, raw: pd.DataFrame, aliases: dict) -> tuple[pd.DataFrame, dict[str, str]]:
     cols = find_columns(raw.columns, aliases)
-    for required in ("ticket_id", "status", "created_at"):
-        if required not in cols:
-            raise DataError(
-                Problem(
-                    ctx.name,
-                    f"missing the ServiceNow column for {required}: expected "
-                    f"{' or '.join(aliases[required])}",
-                    row=1,
-                    column=aliases[required][0],
-                )
-            )
+    require_columns(ctx, cols, aliases, "ServiceNow")
     df = pd.DataFrame({c: raw[src] for c, src in cols.items()}, index=raw.index)
     df, _ = parse_datetime_columns(ctx, df, ["created_at", "resolved_at", "closed_at", "at"], labels=cols)
     df, status, status_raw = normalise_status(ctx, df, "status", STATUSES, label=cols["status"])

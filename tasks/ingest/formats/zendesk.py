@@ -17,7 +17,13 @@ import pandas as pd
 
 from auditbridge.errors import DataError, Problem
 from tasks.ingest.dates import parse_datetime_columns
-from tasks.ingest.normalise import find_columns, header_keys, normalise_priority, normalise_status
+from tasks.ingest.normalise import (
+    find_columns,
+    header_keys,
+    normalise_priority,
+    normalise_status,
+    require_columns,
+)
 from tasks.ingest.readers import (
     ROW,
     decode,
@@ -123,17 +129,7 @@ class ZendeskFormat:
             raw = read_delimited(ctx)
             cols = find_columns(raw.columns, ALIASES)
             df = pd.DataFrame({c: raw[src] for c, src in cols.items()}, index=raw.index)
-        for required in ("ticket_id", "status", "created_at"):
-            if required not in df.columns:
-                expected = ALIASES[required][0]
-                raise DataError(
-                    Problem(
-                        ctx.name,
-                        f"missing the Zendesk field for {required}: expected '{expected}'",
-                        row=1,
-                        column=expected,
-                    )
-                )
+        require_columns(ctx, df.columns, ALIASES, "Zendesk")
         df, _ = parse_datetime_columns(ctx, df, ["created_at", "resolved_at"], labels=cols)
         if "first_reply_minutes" in df.columns:
             minutes = pd.to_numeric(df["first_reply_minutes"], errors="coerce")
