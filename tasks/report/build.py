@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 from datetime import UTC, date, datetime
 from typing import Any
@@ -145,6 +146,9 @@ def render_pdf(html: str, *, identifier: str) -> bytes:
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
+    # The same HTML serves browsers: WeasyPrint notes the screen-only rules it skips (the phone stylesheet,
+    # clip-path); those notes are not problems of the report, so only its errors reach the run's log.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
     fetcher = URLFetcher(allowed_protocols=["data"])
     document = HTML(string=html, url_fetcher=fetcher).render()
     pdf_id = hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:32].encode("ascii")
