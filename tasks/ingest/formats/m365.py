@@ -236,7 +236,8 @@ def _period_note(ctx: ReadContext, raw: pd.DataFrame, keys: dict[str, str]) -> N
     """Say when a file is a D7/D30/D90... download: it shows each user's last active day only."""
     if "reportperiod" not in keys:
         return
-    days = pd.to_numeric(raw[keys["reportperiod"]], errors="coerce").dropna()
+    # one or two distinct values in a file of any length: parse those, not every row
+    days = pd.to_numeric(pd.Series(raw[keys["reportperiod"]].dropna().unique()), errors="coerce").dropna()
     if len(days) and days.max() > 1:
         note(
             ctx,
