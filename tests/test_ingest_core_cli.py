@@ -103,3 +103,10 @@ def test_naive_times_without_timezone_name_the_option(tmp_path, capsys):
     src.write_text(EVENTS)
     assert main(["ingest", str(src), "--out", str(tmp_path / "o.csv")]) == 1
     assert "--timezone" in capsys.readouterr().err
+
+
+def test_help_names_every_registered_format():
+    from auditbridge.commands.ingest import FORMAT_NAMES
+    from tasks.ingest.base import registry
+
+    assert set(FORMAT_NAMES) == {"auto", *registry()}

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+# Named here rather than read from the registry so that `--help` does not import every format (pandas);
+# tests/test_ingest_core_cli.py keeps the two in step.
 FORMAT_NAMES = (
     "auto",
     "glpi",
@@ -24,6 +26,7 @@ FORMAT_NAMES = (
     "okta",
     "slack",
     "zoom",
+    "inventory",
     "generic",
 )
 
