@@ -214,7 +214,8 @@ def partitioned(tickets, events, data, period):
     from prefect import flow
     from prefect_dask import DaskTaskRunner
 
-    from flows import audit as audit_flow
+    from flows import partitioned as split
+    from tasks.sla.policy import load_policy
 
     marks: dict[str, float] = {}
     held = _Inputs(tickets=tickets, events=events, **data)
@@ -228,8 +229,9 @@ def partitioned(tickets, events, data, period):
     )
     def stages():
         marks["start"] = time.perf_counter()
-        sla_future = audit_flow._sla_partitioned(held.tickets, held.events, POLICY, TZ, period, "", 0.8)
-        adoption_future = audit_flow._adoption_partitioned(
+        policy = load_policy(POLICY, default_timezone=TZ)
+        sla_future = split.sla(held.tickets, held.events, policy, period, None, 0.8)
+        adoption_future = split.adoption(
             held.usage,
             period=period,
             timezone=TZ,
@@ -243,7 +245,7 @@ def partitioned(tickets, events, data, period):
             zombie_days=90,
         )
         marks["submitted"] = time.perf_counter()
-        sla, _ = sla_future.result()
+        sla = sla_future.result()
         adoption = adoption_future.result()
         marks["end"] = time.perf_counter()
         return sla, adoption
