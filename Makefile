@@ -44,7 +44,7 @@ server: install ## A local Prefect server with the UI, a worker and the deployme
 	$(BIN)/auditbridge server start
 
 stop: ## Stop the local Prefect server and the embedded object store
-	@if [ -x $(BIN)/auditbridge ]; then $(BIN)/auditbridge server stop --quiet || true; $(BIN)/auditbridge storage stop; fi
+	@if [ -x $(BIN)/auditbridge ]; then $(BIN)/auditbridge server stop; fi  # worker, server and object store
 
 clean: stop ## Stop everything and remove the local state (store data, Prefect database)
 	rm -rf .auditbridge
