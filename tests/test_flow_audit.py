@@ -160,3 +160,38 @@ def test_warning_publishes_with_a_visible_verdict(
     assert any(e["severity"] == "warning" for e in failed)
     html = publisher_client.get_object(Bucket=bucket, Key=base + "report.html")["Body"].read().decode()
     assert "warning" in html.lower()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("failure", ["wrong key", "store down"])
+def test_unusable_store_fails_the_run_clearly_and_publishes_nothing(
+    failure, demo_dir, tmp_path, monkeypatch, store_info, publisher_client, s3_prefix
+):
+    """A refused key fails at once; a store that is down fails after the I/O tasks' bounded retries."""
+    from auditbridge.errors import StorageError
+    from flows.audit import run_audit
+
+    for key, value in store_info.env("publisher").items():
+        monkeypatch.setenv(key, value)
+    if failure == "wrong key":
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    else:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{_free_port()}")  # nothing listens there
+    config = _variant(demo_dir, tmp_path, s3_prefix)
+    with pytest.raises(StorageError) as exc:
+        run_audit(config=str(config), period="2026-Q3", out=str(tmp_path / "local"))
+    message = str(exc.value)
+    assert (
+        ("refused" in message or "signature" in message.lower())
+        if failure == "wrong key"
+        else "127.0.0.1" in message
+    )
+    assert _keys(publisher_client, store_info.bucket, s3_prefix) == []
+    assert not (tmp_path / "local").exists() or not list((tmp_path / "local").rglob("report.html"))
