@@ -195,3 +195,40 @@ def test_unusable_store_fails_the_run_clearly_and_publishes_nothing(
     )
     assert _keys(publisher_client, store_info.bucket, s3_prefix) == []
     assert not (tmp_path / "local").exists() or not list((tmp_path / "local").rglob("report.html"))
+
+
+def test_a_second_audit_of_the_same_exports_reuses_their_ingestion(
+    demo_dir, tmp_path, point_at_store, s3_prefix
+):
+    """Same files, options and key: the second run's ingest tasks are Cached; a changed file is read again."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.audit import audit
+
+    config = _variant(demo_dir, tmp_path, s3_prefix)
+
+    def ingest_states() -> dict[str, str]:
+        state = audit(
+            period="2026-Q3",
+            config=str(config),
+            publish=False,
+            languages=["en"],
+            output_dir=str(tmp_path / "local"),
+            return_state=True,
+        )
+        assert state.is_completed()
+        with get_client(sync_client=True) as client:
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+            )
+        return {r.name: r.state.name for r in runs if r.name.startswith("ingest-")}
+
+    first = ingest_states()  # read now, or already by an earlier test of these same demo files
+    assert first and set(first.values()) <= {"Completed", "Cached"}
+    (tmp_path / "licences.csv").unlink()  # a symlink to the demo's file: replace it by a changed copy
+    lic = pd.read_csv(demo_dir / "licences.csv")
+    lic.loc[0, "cost_per_seat_month"] += 1
+    lic.to_csv(tmp_path / "licences.csv", index=False)
+    second = sorted(ingest_states().values())
+    assert second.count("Cached") == len(first) - 1 and second.count("Completed") == 1
