@@ -46,26 +46,12 @@ from tasks.adoption.inputs import (
     tool_key,
 )
 from tasks.adoption.reader import UsageArrays, usage_from_frame
+from tasks.adoption.summary import BUILT_KEYS
 from tasks.sla.engine import SlaResult, check_tickets, compute_sla, summarise_tickets
 from tasks.sla.policy import Policy
 
 SLA_MIN_TICKETS = 20_000  # below this, a month joins the next one in the same part (a task has a fixed cost)
 
-# summary keys that `build_summary` writes itself; any other key is one of the engine's `extra` figures
-_BUILT = {
-    "period",
-    "previous_period",
-    "timezone",
-    "currency",
-    "min_group_size",
-    "totals",
-    "tools",
-    "departments",
-    "monthly",
-    "tools_without_licence",
-    "licences_without_usage",
-    "change_source",
-}
 _GLOBAL_EXTRA = ("usage_rows", "department_source")  # computed once on the whole input, not taken from a part
 
 
@@ -216,7 +202,7 @@ def merge_adoption(
                 f"{engine_count} by the engine over {len(head)} tool(s): the partitioned run would differ"
             )
     template = results[0].result.summary
-    extra_keys = [k for k in template if k not in _BUILT]
+    extra_keys = [k for k in template if k not in BUILT_KEYS]
     for name in [
         "period",
         "previous_period",

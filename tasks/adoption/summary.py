@@ -82,6 +82,24 @@ def _row_dict(row: dict, base_columns: list[str], change_columns: list[str], wit
     return out
 
 
+# The keys `build_summary` writes itself, in order; every other key of a summary is one of the engine's `extra`
+# figures (the partitioned run merges the two kinds differently: see tasks/partition.py).
+BUILT_KEYS = (
+    "period",
+    "previous_period",
+    "timezone",
+    "currency",
+    "min_group_size",
+    "totals",
+    "tools",
+    "departments",
+    "monthly",
+    "tools_without_licence",
+    "licences_without_usage",
+    "change_source",
+)
+
+
 def build_summary(
     tools: pd.DataFrame,
     *,
@@ -137,7 +155,7 @@ def build_summary(
             for c in other_currencies
         }
     licensed_unused = head[head["seats"].notna() & (head["active_users"].fillna(0) == 0)]["tool"].tolist()
-    return {
+    built = {
         "period": period.to_dict(),
         "previous_period": previous.to_dict() if previous is not None else None,
         "timezone": timezone,
@@ -150,8 +168,9 @@ def build_summary(
         "tools_without_licence": list(tools_without_licence),
         "licences_without_usage": [str(t) for t in licensed_unused],
         "change_source": change_source,
-        **extra,
     }
+    assert tuple(built) == BUILT_KEYS  # one list of what is built here, read by the partitioned merge
+    return {**built, **extra}
 
 
 def _int(value):
