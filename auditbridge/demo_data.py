@@ -66,7 +66,8 @@ DEPARTMENTS: dict[str, int] = {
     "IT": 16,
 }
 
-GLPI_COLUMNS = [
+# The columns of GLPI's French ticket search export as the real sample has them ...
+GLPI_SEARCH_COLUMNS = [
     "ID",
     "Titre",
     "Entité",
@@ -82,6 +83,10 @@ GLPI_COLUMNS = [
     "Date de résolution",
     "Statistiques - Délai de résolution",
     "Attribué à - Groupe de techniciens",
+]
+# ... plus the requester's group (department) and the time to own (first response) the demo adds to its search
+GLPI_COLUMNS = [
+    *GLPI_SEARCH_COLUMNS,
     "Demandeur - Groupe demandeur",
     "Statistiques - Délai de prise en compte",
 ]

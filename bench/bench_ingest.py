@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from auditbridge.demo_data import GLPI_SEARCH_COLUMNS
 from tasks.ingest.api import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,23 +29,7 @@ ROWS = 1_000_000
 TARGET_ROWS_PER_S = 75_000
 OUT = ROOT / "bench" / "out" / "glpi_fr_1m.csv"
 
-HEADER = [
-    "ID",
-    "Titre",
-    "Entité",
-    "Statut",
-    "Dernière modification",
-    "Date d'ouverture",
-    "Date de clôture",
-    "Priorité",
-    "Demandeur - Demandeur",
-    "Attribué à - Technicien",
-    "Catégorie",
-    "Lieu",
-    "Date de résolution",
-    "Statistiques - Délai de résolution",
-    "Attribué à - Groupe de techniciens",
-]
+HEADER = GLPI_SEARCH_COLUMNS  # the real export's 15 columns
 
 
 def generate(path: Path, rows: int, seed: int = 20260701) -> None:
