@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from auditbridge.errors import ConfigError
+from auditbridge.yamlfile import read_yaml_mapping
 
 Lang = Literal["fr", "en"]
 
@@ -149,16 +150,8 @@ def _loc(loc: tuple) -> str:
 def load_config(path: str | Path) -> AuditConfig:
     """Read and check `audit.yaml`; every problem is reported with its key path."""
     path = Path(path)
-    name = str(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(name, ["file not found"]) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(name, [f"not valid YAML: {exc}"]) from None
-    if not isinstance(data, dict):
-        raise ConfigError(name, ["expected a mapping of settings at the top level"])
-    return config_from_dict(data, base_dir=path.resolve().parent, file=name)
+    data = read_yaml_mapping(path, "a mapping of settings at the top level")
+    return config_from_dict(data, base_dir=path.resolve().parent, file=str(path))
 
 
 def config_from_dict(data: dict, *, base_dir: Path, file: str = "audit.yaml") -> AuditConfig:

@@ -136,19 +136,9 @@ def _zone(name: str) -> str:
 
 
 def _rules(path: str) -> dict:
-    import yaml
+    from auditbridge.yamlfile import read_yaml_mapping
 
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"--activity-rules {path}: file not found") from None
-    except yaml.YAMLError as exc:
-        raise UsageError(f"--activity-rules {path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise UsageError(
-            f"--activity-rules {path}: expected a mapping of tool -> {{include_actions, exclude_actions}}"
-        )
-    return data
+    return read_yaml_mapping(path, "a mapping of tool -> {include_actions, exclude_actions}")
 
 
 def _previous_metrics(location: str) -> dict:

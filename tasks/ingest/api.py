@@ -61,20 +61,12 @@ def load_mapping(mapping: str | Path | dict | None) -> dict[str, Any] | None:
     """A generic mapping given as a YAML path or inline dict; ConfigError naming the file when malformed."""
     if mapping is None or isinstance(mapping, dict):
         return mapping
-    import yaml
+    from auditbridge.yamlfile import read_yaml_mapping
 
-    name = str(mapping)
-    try:
-        data = yaml.safe_load(Path(mapping).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(name, ["file not found"]) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(name, [f"not valid YAML: {exc}"]) from None
-    if not isinstance(data, dict):
-        raise ConfigError(
-            name, ["expected a mapping with `columns:` (and optionally values, date_format, timezone, kind)"]
-        )
-    data.setdefault("_file", name)
+    data = read_yaml_mapping(
+        mapping, "a mapping with `columns:` (and optionally values, date_format, timezone, kind)"
+    )
+    data.setdefault("_file", str(mapping))
     return data
 
 

@@ -381,17 +381,10 @@ def load_policy(source: str | Path | dict, *, default_timezone: str | None = Non
     if isinstance(source, dict):
         data, name = source, "sla_policy"
     else:
-        import yaml
+        from auditbridge.yamlfile import read_yaml_mapping
 
         name = str(source)
-        try:
-            data = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(name, ["file not found"]) from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(name, [f"not valid YAML: {exc}"]) from None
-    if not isinstance(data, dict):
-        raise ConfigError(name, ["expected a mapping with timezone, calendars, statuses, goals"])
+        data = read_yaml_mapping(source, "a mapping with timezone, calendars, statuses, goals")
     chk = _Checker()
     chk.unknown_keys("", data, ("timezone", "calendars", "statuses", "goals"))
 
