@@ -6,97 +6,12 @@ timestamps carrying an offset, or Parquet. Unknown extra columns are kept as the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from auditbridge.errors import DataError, Problem, ProblemCollector, UsageError
-
-STATUSES = ("new", "open", "pending", "resolved", "closed", "cancelled")
-PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
-
-
-@dataclass(frozen=True)
-class Schema:
-    kind: str
-    required: tuple[str, ...]
-    optional: tuple[str, ...]
-    timestamps: tuple[str, ...] = ()
-    integers: tuple[str, ...] = ()
-    numbers: tuple[str, ...] = ()
-    dates: tuple[str, ...] = ()
-    booleans: tuple[str, ...] = ()
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return self.required + self.optional
-
-
-SCHEMAS: dict[str, Schema] = {
-    "tickets": Schema(
-        "tickets",
-        required=("ticket_id", "created_at", "status"),
-        optional=(
-            "status_raw",
-            "priority",
-            "priority_raw",
-            "first_response_at",
-            "resolved_at",
-            "closed_at",
-            "department",
-            "category",
-            "assignee_group",
-            "assignee",
-            "requester",
-            "title",
-            "source",
-        ),
-        timestamps=("created_at", "first_response_at", "resolved_at", "closed_at"),
-    ),
-    "ticket_events": Schema(
-        "ticket_events",
-        required=("ticket_id", "at", "status"),
-        optional=("status_raw", "seq"),
-        timestamps=("at",),
-        integers=("seq",),
-    ),
-    "usage": Schema(
-        "usage",
-        required=("tool", "user", "at"),
-        optional=("action", "count", "department"),
-        timestamps=("at",),
-        numbers=("count",),
-    ),
-    "licences": Schema(
-        "licences",
-        required=("tool", "seats", "cost_per_seat_month", "currency"),
-        optional=(),
-        numbers=("seats", "cost_per_seat_month"),
-    ),
-    "assignments": Schema(
-        "assignments",
-        required=("tool", "user"),
-        optional=("assigned_at", "unassigned_at"),
-        timestamps=("assigned_at", "unassigned_at"),
-    ),
-    "directory": Schema(
-        "directory",
-        required=("user", "department"),
-        optional=("active", "start_date", "end_date"),
-        dates=("start_date", "end_date"),
-        booleans=("active",),
-    ),
-}
-
-KINDS = tuple(SCHEMAS)
-
-
-def schema(kind: str) -> Schema:
-    try:
-        return SCHEMAS[kind]
-    except KeyError:
-        raise UsageError(f"unknown dataset kind {kind!r}: expected one of {', '.join(KINDS)}") from None
+from auditbridge.schemas import KINDS, PRIORITIES, SCHEMAS, STATUSES, Schema, schema  # noqa: F401 (re-exported)
 
 
 def parse_timestamps(

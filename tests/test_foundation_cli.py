@@ -86,3 +86,14 @@ def test_storage_env_prints_the_read_only_key(tmp_path):
         "AUDITBRIDGE_BUCKET",
     }
     assert lines["AWS_ACCESS_KEY_ID"].startswith("AR")  # the reader identity, not the publisher's
+
+
+def test_the_command_line_starts_without_the_data_stack():
+    """`auditbridge --help`, `storage`, `reports` ... build every parser: none of them may pay for pandas,
+    Prefect, Great Expectations or boto3 before a command needs them."""
+    code = (
+        "import sys; from auditbridge.cli import build_parser; build_parser(); "
+        "print(*(m in sys.modules for m in ('pandas', 'prefect', 'great_expectations', 'boto3')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False", "False", "False"]

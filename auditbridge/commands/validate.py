@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from auditbridge import console
-from auditbridge.datasets import KINDS
+from auditbridge.schemas import KINDS
 
 _MARK = {"blocking": "FAIL", "warning": "WARN"}
 
