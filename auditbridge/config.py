@@ -204,3 +204,23 @@ def load_config_uri(target: str) -> AuditConfig:
     if isinstance(sources, dict):
         data["sources"] = {k: rebase(v) for k, v in sources.items()}
     return config_from_dict(data, base_dir=Path.cwd(), file=target)
+
+
+CONFIG_ENV = "AUDITBRIDGE_CONFIG"
+
+
+def load_run_config(config: str = "") -> AuditConfig:
+    """What a run audits: `config` (a path or an s3:// URI), else `$AUDITBRIDGE_CONFIG` (how a worker or a
+    scheduled deployment is pointed at a company's audit.yaml), else the demo's configuration (generated for
+    today when missing)."""
+    import os
+
+    target = config or os.environ.get(CONFIG_ENV, "")
+    if not target:
+        from datetime import UTC, datetime
+
+        from auditbridge.demo_data import ensure_demo
+        from auditbridge.home import state_dir
+
+        target = str(ensure_demo(state_dir(), anchor=datetime.now(UTC).date()))
+    return load_config_uri(target)

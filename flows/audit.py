@@ -11,13 +11,12 @@ the figures of the single run; with the default runner each stage is one task, a
 Parameters are typed (CONTRACTS section 8): the Prefect UI renders a form and the API refuses a malformed
 period before a run is created (`enforce_parameter_schema` in prefect.yaml). Retries with backoff sit on the
 I/O tasks only (fetching s3:// inputs, reading the previous run, publishing); pure stages never retry.
-Personal data: people are pseudonymised at ingestion, and task results are not persisted (nothing of the
-audit's data is written to Prefect's database or result storage).
+Personal data: people are pseudonymised at ingestion; the only task result Prefect keeps is the ingest stage's
+cache (already pseudonymised, in the local result storage of the state folder), nothing in its database.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -47,7 +46,6 @@ from tasks.validate.task import record_data_quality, validate_dataset
 PERIOD_PATTERN = r"^$|^\d{4}$|^\d{4}-?[Qq][1-4]$|^\d{4}-?[Hh][12]$|^\d{4}-(0[1-9]|1[0-2])$|^\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}$"
 PeriodText = Annotated[str, Field(pattern=PERIOD_PATTERN, max_length=22)]
 Language = Literal["fr", "en"]
-CONFIG_ENV = "AUDITBRIDGE_CONFIG"
 # validation order: reference datasets first, so cross-checks can use them
 KIND_ORDER = ("licences", "directory", "assignments", "tickets", "ticket_events", "usage")
 STAGE = {"persist_result": False, "cache_policy": NO_CACHE}
@@ -59,18 +57,12 @@ def _run_name() -> str:
 
 
 # --- small stage tasks that belong to no single stage module ---------------------------------------------------
-@task(name="load-config", retries=2, retry_delay_seconds=[2, 10], **STAGE)
+@task(name="load-config", **STAGE)  # no retries: a wrong config stays wrong; boto3 retries an s3:// read
 def load_audit_config(config: str) -> AuditConfig:
     """The audit.yaml (path or s3:// URI); empty means $AUDITBRIDGE_CONFIG, else the demo configuration."""
-    from auditbridge.config import load_config_uri
+    from auditbridge.config import load_run_config
 
-    target = config or os.environ.get(CONFIG_ENV, "")
-    if not target:
-        from auditbridge.demo_data import ensure_demo
-        from auditbridge.home import state_dir
-
-        target = str(ensure_demo(state_dir(), anchor=datetime.now(UTC).date()))
-    return load_config_uri(target)
+    return load_run_config(config)
 
 
 @task(name="pseudonym-key", **STAGE)

@@ -55,3 +55,15 @@ def test_bad_values_are_explained(tmp_path, body, expected):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_run_config_from_argument_then_environment(tmp_path, monkeypatch):
+    from auditbridge.config import load_run_config
+
+    env_cfg = write(tmp_path, "name: from-env\nsources: {}\n")
+    other = tmp_path / "other"
+    other.mkdir()
+    arg_cfg = write(other, "name: from-arg\nsources: {}\n")
+    monkeypatch.setenv("AUDITBRIDGE_CONFIG", str(env_cfg))
+    assert load_run_config("").name == "from-env"
+    assert load_run_config(str(arg_cfg)).name == "from-arg"
